@@ -1,0 +1,64 @@
+# Korlantas Digital — the two commands a new user needs are `make run` and `make test`.
+# Everything they need is installed from this repository's own files into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# The test suite runs against real services: the machine's PostgreSQL and Redis unless
+# DATABASE_URL / REDIS_URL say otherwise. (`make run` uses its embedded ones.)
+TEST_ENV := DJANGO_ENV=test \
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/korlantas}" \
+	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}"
+
+.PHONY: run test lint typecheck pytest messages migrations clean-var help
+
+help:
+	@echo "make run   - the whole portal on this machine (embedded PostgreSQL and Redis, Celery, web)"
+	@echo "make test  - install dev requirements, then ruff, mypy and the pytest suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamp files re-run pip only when a requirements file changes.
+$(VENV)/.embedded-installed: requirements.txt requirements-embedded.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-embedded.txt
+	@touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-embedded.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.embedded-installed
+	$(BIN)/python -m korlantas.embedded
+
+test: $(VENV)/.dev-installed
+	$(TEST_ENV) $(BIN)/python scripts/check_test_services.py
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	@# pytest exits 5 when it collects no test (e.g. a -k filter that matches nothing).
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy .
+
+pytest: $(VENV)/.dev-installed
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages --locale id --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(BIN)/python manage.py compilemessages --locale id --ignore '.venv/*'
+
+migrations: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemigrations
+
+clean-var:
+	@echo "Remove var/ (embedded database, Redis, mail, SMS and uploads) with: rm -rf var/"

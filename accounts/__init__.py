@@ -1,0 +1,1 @@
+"""Users (e-mail login), citizen profiles with the NIK, staff membership, roles and the MFA policy."""

@@ -1,0 +1,1 @@
+"""The one application model for every service, its lifecycle, attachments and review queue."""

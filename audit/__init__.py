@@ -1,0 +1,1 @@
+"""Append-only audit events, read-only admin, PII access log."""

@@ -1,0 +1,1 @@
+"""Shipments, couriers, tracking events and proof of delivery."""

@@ -1,0 +1,1 @@
+"""Issued documents: PDF rendering on the pdf queue and public QR verification."""

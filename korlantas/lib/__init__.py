@@ -1,0 +1,1 @@
+"""Shared code with no models: clock, workflow engine, money and identifier helpers."""

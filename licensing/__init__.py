@@ -1,0 +1,1 @@
+"""SIM services: licences held, new licence, renewal, upgrade, replacement, exams."""

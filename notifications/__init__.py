@@ -1,0 +1,1 @@
+"""Outbox of e-mail, SMS and in-app messages with retries."""

@@ -1,0 +1,1 @@
+"""Regions (Polda, Polres), offices (Satpas, Samsat, BPKB unit), holidays and appointment slots."""

@@ -1,0 +1,1 @@
+"""Fee schedule, bills with billing codes, the payment gateway interface, webhooks and refunds."""

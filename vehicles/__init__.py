@@ -1,0 +1,1 @@
+"""Vehicle registry, STNK endorsement and renewal, BPKB transfer and replacement, mutasi."""
