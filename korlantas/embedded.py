@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             env = dict(os.environ)
             env.setdefault("DJANGO_ENV", "development")
             env["KORLANTAS_VAR_DIR"] = str(var_dir)
+            env.setdefault("PORTAL_HOST", f"{args.host}:{args.port}")
             if not env.get("DATABASE_URL"):
                 env["DATABASE_URL"] = stack.enter_context(embedded_postgres(var_dir))
             if not env.get("REDIS_URL"):
@@ -187,8 +188,6 @@ def main(argv: list[str] | None = None) -> int:
                             "2",
                             "--loglevel",
                             "INFO",
-                            "--schedule",
-                            str(var_dir / "celerybeat-schedule"),
                         ],
                         env,
                     ),

@@ -8,10 +8,12 @@ Every value an operator may change comes from an environment variable read below
 * ``test`` — the pytest suite; development plus per-run database and Redis names;
 * ``production`` — everything secure, nothing simulated.
 
-Development, e2e and test differ from production only in the switches of
-``DEVELOPMENT_ONLY`` below (plain http, sandbox providers, messages written to files,
-the e2e clock). Production refuses to start when any of them is on, and when a
-required variable is missing.
+Development and e2e differ from production only in the switches of ``DEVELOPMENT_ONLY``
+below (plain http, sandbox providers, messages written to files, the e2e clock), in
+serving static files from their folders and in a plain-text log format
+(tests/korlantas/test_settings_profiles.py checks this). The test profile adds what the
+suite needs (see its block at the end). Production refuses to start when any switch is
+on, and when a required variable is missing.
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ if DJANGO_ENV not in PROFILES:
     raise ImproperlyConfigured(f"DJANGO_ENV must be one of {', '.join(PROFILES)}, not {DJANGO_ENV!r}.")
 PRODUCTION = DJANGO_ENV == "production"
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL")
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "PII_ENCRYPTION_KEYS",
+    "PII_BLIND_INDEX_KEY",
+)
 if PRODUCTION:
     missing = [name for name in REQUIRED_IN_PRODUCTION if not env.str(name, default="").strip()]
     if missing:
@@ -67,6 +76,8 @@ if PRODUCTION:
         )
 if DEVELOPMENT_ONLY["CLOCK_OFFSET_SECONDS"] and DJANGO_ENV != "e2e":
     raise ImproperlyConfigured("CLOCK_OFFSET_SECONDS is only for DJANGO_ENV=e2e.")
+if DEVELOPMENT_ONLY["CLOCK_OFFSET_SECONDS"] < 0:
+    raise ImproperlyConfigured("CLOCK_OFFSET_SECONDS moves time forward only.")
 
 ALLOW_HTTP: bool = DEVELOPMENT_ONLY["ALLOW_HTTP"]
 SANDBOX_PROVIDERS: bool = DEVELOPMENT_ONLY["SANDBOX_PROVIDERS"]
@@ -83,6 +94,10 @@ SECRET_KEY = env.str(
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The host name in links the portal e-mails (invitations; allauth uses the request's host).
+PORTAL_HOST = env.str(
+    "PORTAL_HOST", default=ALLOWED_HOSTS[0] if PRODUCTION and ALLOWED_HOSTS else "127.0.0.1:8000"
+)
 
 # Where the embedded default keeps its data, mail and SMS files and uploads.
 VAR_DIR = Path(env.str("KORLANTAS_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -103,6 +118,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -133,6 +149,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "korlantas.middleware.SessionLimitsMiddleware",
+    "accounts.middleware.StaffMFARequiredMiddleware",
     "korlantas.middleware.NoStoreForSignedInMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,6 +176,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "korlantas.forms.PortalFormRenderer"
 
 # --- Data stores ------------------------------------------------------------------------
 DATABASES = {
@@ -194,6 +213,16 @@ CACHES = {
 # Sessions live in the database with a cache in front: Redis is never the only copy.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# --- Personal data at rest (korlantas/lib/pii.py) ----------------------------------------
+# Newest key first, each "<id>:<base64 32 bytes>"; older keys stay to read old rows until
+# `manage.py rotate_pii_keys` has re-encrypted them (docs/operations.md).
+PII_ENCRYPTION_KEYS = env.list(
+    "PII_ENCRYPTION_KEYS",
+    # Development-only keys: production refuses to start without its own.
+    default=["dev1:ZGV2ZWxvcG1lbnQtb25seS1waWkta2V5LTMyYnl0ZXM"],
+)
+PII_BLIND_INDEX_KEY = env.str("PII_BLIND_INDEX_KEY", default="development-only-blind-index-key")
+
 # --- Authentication ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -225,6 +254,15 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if ALLOW_HTTP else "https"
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_RATE_LIMITS = {
+    # Our own actions, limited with allauth's limiter on the same Redis cache.
+    "send_phone_code": "1/m/user,5/h/user",
+    "confirm_phone_code": "10/m/user",
+    "identity_check": "5/h/user",
+    "staff_invite": "20/h/user",
+}
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Korlantas Digital"
 
@@ -247,6 +285,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe health over plain http inside the network (when https is enforced).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 if ALLOW_HTTP:
     SESSION_COOKIE_NAME = "sessionid"
@@ -259,8 +299,6 @@ else:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    # Load balancers probe health over plain http inside the network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -326,15 +364,26 @@ if MESSAGES_TO_FILES:
 else:
     EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
     EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
-    EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST", "localhost")
-    EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT", 25)
-    EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+    # django-environ includes absent parts as None; fall back to Django's defaults.
+    EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST") or "localhost"
+    EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT") or 25
+    EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER") or ""
+    EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = bool(EMAIL_CONFIG.get("EMAIL_USE_TLS"))
+    EMAIL_USE_SSL = bool(EMAIL_CONFIG.get("EMAIL_USE_SSL"))
     EMAIL_TIMEOUT = 10
     if PRODUCTION and not EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         raise ImproperlyConfigured("DJANGO_ENV=production sends e-mail over SMTP only (EMAIL_URL=smtp://…).")
+
+# --- Identity provider (accounts/identity.py) --------------------------------------------
+# Empty means: no online check, in-person verification only (production today).
+IDENTITY_PROVIDER = "accounts.identity.SandboxProvider" if SANDBOX_PROVIDERS else ""
+
+# --- SMS (korlantas/lib/sms.py) ----------------------------------------------------------
+SMS_BACKEND = "korlantas.lib.sms.FileBackend" if MESSAGES_TO_FILES else "korlantas.lib.sms.HttpGatewayBackend"
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SENDER_ID = env.str("SMS_SENDER_ID", default="KORLANTAS")
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -406,3 +455,8 @@ if DJANGO_ENV == "test":
     # Hashing a password a million times per test user would dominate the suite's time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    SMS_BACKEND = "korlantas.lib.sms.MemoryBackend"
+    # Tasks run in the test process when their transaction commits; the worker itself is
+    # exercised by tests/korlantas/test_celery.py, which turns this off.
+    CELERY_TASK_ALWAYS_EAGER = True
+    CELERY_TASK_EAGER_PROPAGATES = True

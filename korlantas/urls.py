@@ -1,8 +1,10 @@
 """Root URLs. Every view needs a signed-in user unless it is marked public with
-``login_not_required``; tests/test_public_urls.py holds the allow-list of public URLs."""
+``login_not_required``; tests/korlantas/test_public_urls.py holds the allow-list of public URLs."""
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from korlantas import views
 
@@ -11,6 +13,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("akun/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    # The admin signs in through allauth, where rate limits and the second factor apply.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="account_login", query_string=True)),
+        name="admin_login_redirect",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -25,3 +25,23 @@ class UserFactory(factory.django.DjangoModelFactory):
             return
         self.save()
         EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
+
+
+def sign_in_with_mfa(client: Any, user: User) -> None:
+    """Signed in with password and TOTP in this session, as allauth records it.
+
+    Reaches the state a staff member is in after the real two-step sign-in, which
+    tests/accounts/test_staff_mfa.py walks through page by page.
+    """
+    import time
+
+    from allauth.account.internal.flows import login as allauth_login
+
+    client.force_login(user)
+    session = client.session
+    session[allauth_login.AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    session[allauth_login._AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()

@@ -91,6 +91,15 @@ def test_task_is_sent_only_when_the_transaction_commits(django_capture_on_commit
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_runs_a_task_end_to_end(tmp_path: Path) -> None:
     """A worker process on a uniquely named queue, against the real Redis broker."""
+    # The test profile runs tasks in-process; this test sends a real message instead.
+    celery_app.conf.task_always_eager = False
+    try:
+        _run_worker_round_trip(tmp_path)
+    finally:
+        celery_app.conf.task_always_eager = True
+
+
+def _run_worker_round_trip(tmp_path: Path) -> None:
     queue = f"it-{uuid.uuid4().hex[:12]}"
     log_path = tmp_path / "worker.log"
     log_file = log_path.open("w")

@@ -321,7 +321,11 @@ def test_production_settings_load_in_the_containers_environment(
     compose: dict[str, Any], dockerfile: list[tuple[str, str]]
 ) -> None:
     """The image's ENV with compose's environment over it, as the container sees them."""
-    provided = {"SECRET_KEY": "compose-test-" + "k" * 50}
+    provided = {
+        "SECRET_KEY": "compose-test-" + "k" * 50,
+        "PII_ENCRYPTION_KEYS": "k1:" + "A" * 43,
+        "PII_BLIND_INDEX_KEY": "compose-test-blind-index-key",
+    }
     env = image_environment(dockerfile)
     env.update(
         {

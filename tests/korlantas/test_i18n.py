@@ -55,15 +55,28 @@ def test_switch_refuses_get_and_foreign_redirects(client: Client) -> None:
 
 
 def _po_entries() -> dict[str, str]:
+    """msgid → msgstr of the catalogue (for plural entries, the singular and msgstr[0])."""
+    import ast
+
     text = PO_FILE.read_text()
     assert "#, fuzzy" not in text
-    entries = {}
+    entries: dict[str, str] = {}
     for block in text.split("\n\n"):
-        msgid = "".join(re.findall(r'^(?:msgid|")\s*"?(.*?)"$', block.split("msgstr")[0], re.M))
-        if "msgstr" not in block or not msgid:
-            continue
-        msgstr = "".join(re.findall(r'"(.*)"', block.split("msgstr", 1)[1]))
-        entries[msgid] = msgstr
+        parts: dict[str, str] = {}
+        key = None
+        for line in block.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith('"'):
+                if key is not None:
+                    parts[key] += ast.literal_eval(line)
+                continue
+            keyword, _, literal = line.partition(" ")
+            key = "msgstr" if keyword.startswith("msgstr[0]") else keyword
+            parts[key] = ast.literal_eval(literal)
+        if parts.get("msgid"):
+            entries[parts["msgid"]] = parts.get("msgstr", "")
     return entries
 
 

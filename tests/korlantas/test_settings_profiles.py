@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "portal.example.go.id,testserver",
     "DATABASE_URL": "postgres://korlantas@db.internal:5432/korlantas",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    "PII_ENCRYPTION_KEYS": "k2026:q0S5bX3cV9nE2rT7yU1iO4pA6sD8fG0hJ2kL4zX6cV8",
+    "PII_BLIND_INDEX_KEY": "blind-index-key-for-the-production-profile-test",
 }
 SWITCH_NAMES = ("ALLOW_HTTP", "SANDBOX_PROVIDERS", "MESSAGES_TO_FILES", "CLOCK_OFFSET_SECONDS", "DEBUG")
 
@@ -47,7 +49,17 @@ def test_production_starts_with_its_required_variables() -> None:
     assert "loaded" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PII_ENCRYPTION_KEYS",
+        "PII_BLIND_INDEX_KEY",
+    ],
+)
 def test_production_refuses_to_start_without_a_required_variable(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_python(LOAD_SETTINGS, env)
@@ -139,6 +151,7 @@ ALLOWED_DIFFERENCES = {
     "ACCOUNT_DEFAULT_HTTP_PROTOCOL",
     # sandbox providers
     "SANDBOX_PROVIDERS",
+    "IDENTITY_PROVIDER",
     # messages written to files
     "MESSAGES_TO_FILES",
     "EMAIL_BACKEND",
@@ -151,8 +164,11 @@ ALLOWED_DIFFERENCES = {
     "EMAIL_USE_TLS",
     "EMAIL_USE_SSL",
     "EMAIL_TIMEOUT",
+    "SMS_BACKEND",
     # the e2e clock
     "CLOCK_OFFSET_SECONDS",
+    # links in e-mail name the development server's host and port
+    "PORTAL_HOST",
     # static files
     "STORAGES",
     "WHITENOISE_USE_FINDERS",

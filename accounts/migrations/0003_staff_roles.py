@@ -1,0 +1,24 @@
+"""The staff roles exist as Django groups from the start (accounts/roles.py)."""
+
+from django.db import migrations
+
+ROLES = ("officer", "supervisor", "dispatcher", "courier")
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0002_citizenprofile_identitycheck_identitydispute_and_more"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

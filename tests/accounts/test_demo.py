@@ -1,0 +1,45 @@
+"""`manage.py seed` makes demo citizens and staff of every role at two offices, once."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management import call_command
+
+from accounts import roles
+from accounts.models import CitizenProfile, StaffMembership, User
+from tests.accounts.totp import totp_now
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_accounts_are_created_once_and_printed() -> None:
+    first = seed()
+    counts = (User.objects.count(), CitizenProfile.objects.count(), Authenticator.objects.count())
+    second = seed()
+    assert (User.objects.count(), CitizenProfile.objects.count(), Authenticator.objects.count()) == counts
+    assert first.count("TOTP secret") == second.count("TOTP secret") == 8
+    states = set(CitizenProfile.objects.values_list("identity_state", flat=True))
+    assert states == {"verified", "unverified"}
+    offices = StaffMembership.objects.values_list("office_id", flat=True).distinct()
+    assert len(offices) == 2
+    for office_id in offices:
+        members = User.objects.filter(staff_membership__office_id=office_id)
+        assert {g for u in members for g in roles.roles_of(u)} == set(roles.STAFF_ROLES)
+
+
+def test_printed_totp_secret_produces_valid_codes() -> None:
+    output = seed()
+    email, secret = re.search(r"officer at [^:]+: (\S+) / \S+ / TOTP secret (\S+)", output).groups()  # type: ignore[union-attr]
+    authenticator = Authenticator.objects.get(user__email=email, type=Authenticator.Type.TOTP)
+    assert TOTP(authenticator).validate_code(totp_now(secret))
