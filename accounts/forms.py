@@ -10,6 +10,7 @@ import phonenumbers
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import nik as nik_rules
@@ -31,6 +32,13 @@ class AdminUserChangeForm(auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = ("email", "language", "is_active", "is_staff", "is_superuser", "groups")
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    """Lists regions by name only (their codes mean nothing to a citizen)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
 
 
 def normalise_phone(raw: str) -> str:
@@ -70,10 +78,19 @@ class CitizenProfileForm(PortalFormMixin, forms.Form):
         help_text=_("Street, house number, RT/RW, kelurahan and kecamatan."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.order_by("name"))
-    regency = forms.ModelChoiceField(
-        label=_("Regency or city"), queryset=Regency.objects.select_related("province").order_by("name")
+    province = NameChoiceField(
+        label=_("Province"),
+        queryset=Province.objects.order_by("name"),
+        # Picking a province narrows the regency list (htmx; without script the full list stays).
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("accounts:regency_options"),
+                "hx-target": "#id_regency",
+                "hx-trigger": "change",
+            }
+        ),
     )
+    regency = NameChoiceField(label=_("Regency or city"), queryset=Regency.objects.order_by("name"))
     postal_code = forms.RegexField(
         label=_("Postal code"),
         regex=r"^\d{5}$",
@@ -90,6 +107,11 @@ class CitizenProfileForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, locked: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.locked = locked
+        province = self.data.get("province") if self.is_bound else self.initial.get("province")
+        if province and str(province).isdigit():
+            regency_field = self.fields["regency"]
+            assert isinstance(regency_field, forms.ModelChoiceField)
+            regency_field.queryset = Regency.objects.filter(province_id=province).order_by("name")
         if locked:
             # A verified identity cannot be edited online; the fields show, disabled.
             for name in ("nik", "full_name", "birth_date", "sex"):

@@ -23,6 +23,7 @@ from accounts.services import nik_index
 from audit import actions
 from audit.services import audit_record_for_request
 from korlantas.lib import clock
+from offices.models import Regency
 
 
 def profile_of(user: User) -> CitizenProfile | None:
@@ -144,3 +145,7 @@ def verified_nik_index(user: User) -> str | None:
     if profile is None or not profile.identity_verified or not profile.nik_index:
         return None
     return profile.nik_index
+
+
+def regencies_of(province_id: int) -> list[Regency]:
+    return list(Regency.objects.filter(province_id=province_id).order_by("name"))

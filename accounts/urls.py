@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("warga/", views.citizen_home, name="citizen_home"),
     path("warga/profil/", views.profile_edit, name="profile"),
+    path("warga/profil/wilayah/", views.regency_options, name="regency_options"),
     path("warga/profil/ponsel/", views.phone_verify, name="phone"),
     path("warga/identitas/", views.identity_verify, name="identity"),
     path("staf/", views.staff_home, name="staff_home"),

@@ -109,6 +109,15 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @citizen_required
+@require_http_methods(["GET"])
+def regency_options(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The <option>s of one province's regencies and cities, for the profile form."""
+    province = request.GET.get("province", "")
+    regencies = selectors.regencies_of(int(province)) if province.isdigit() else []
+    return render(request, "accounts/regency_options.html", {"regencies": regencies})
+
+
+@citizen_required
 @require_http_methods(["GET", "POST"])
 def phone_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = selectors.profile_of(request.user)
