@@ -23,7 +23,9 @@ class PortalFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, (forms.RadioSelect | forms.CheckboxSelectMultiple, forms.CheckboxInput)):
+            if isinstance(widget, forms.RadioSelect):
+                continue  # radio and checkbox lists are laid out by portal.css (.portal-choices)
+            if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select"
