@@ -110,8 +110,8 @@ class CitizenProfileForm(PortalFormMixin, forms.Form):
         province = self.data.get("province") if self.is_bound else self.initial.get("province")
         if province and str(province).isdigit():
             regency_field = self.fields["regency"]
-            assert isinstance(regency_field, forms.ModelChoiceField)
-            regency_field.queryset = Regency.objects.filter(province_id=province).order_by("name")
+            if isinstance(regency_field, forms.ModelChoiceField):
+                regency_field.queryset = Regency.objects.filter(province_id=province).order_by("name")
         if locked:
             # A verified identity cannot be edited online; the fields show, disabled.
             for name in ("nik", "full_name", "birth_date", "sex"):

@@ -165,6 +165,7 @@ class IdentityCheck(models.Model):
     class Outcome(models.TextChoices):
         VERIFIED = "verified", _("Verified")
         REJECTED = "rejected", _("Rejected")
+        REOPENED = "reopened", _("Reopened")
 
     class Reason(models.TextChoices):
         REGISTRY_MATCH = "registry_match", _("Registry data and face match")
@@ -172,6 +173,7 @@ class IdentityCheck(models.Model):
         KTP_CHECKED = "ktp_checked", _("e-KTP and person checked at the counter")
         KTP_MISMATCH = "ktp_mismatch", _("e-KTP does not match the person or the profile")
         DISPUTE_SETTLED = "dispute_settled", _("NIK dispute settled in person")
+        REOPENED = "reopened", _("Reopened in person so the citizen can correct identity data")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     profile = models.ForeignKey(CitizenProfile, on_delete=models.CASCADE, related_name="identity_checks")

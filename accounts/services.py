@@ -360,6 +360,40 @@ def identity_verify_in_person(
 
 
 @transaction.atomic
+def identity_reopen(*, profile_id: int, officer: User, note: str) -> IdentityCheck:
+    """A verified citizen whose name, birth date, sex or NIK must be corrected (a new e-KTP,
+    a typo) comes to an office: the officer reopens the identity, the citizen corrects the
+    profile, and it is verified again."""
+    membership = _require_office_role(officer)
+    profile = CitizenProfile.objects.select_for_update().get(pk=profile_id)
+    if not profile.identity_verified:
+        raise ValidationError(_("Only a verified identity can be reopened."))
+    profile.identity_state = CitizenProfile.IdentityState.UNVERIFIED
+    profile.identity_method = ""
+    profile.identity_verified_at = None
+    profile.save(update_fields=["identity_state", "identity_method", "identity_verified_at", "updated_at"])
+    check = IdentityCheck.objects.create(
+        profile=profile,
+        method=CitizenProfile.IdentityMethod.IN_PERSON,
+        outcome=IdentityCheck.Outcome.REOPENED,
+        reason=IdentityCheck.Reason.REOPENED,
+        note=note,
+        decided_by_id=officer.pk,
+        office=membership.office,
+        decided_at=clock.now(),
+    )
+    audit_record(
+        action=actions.IDENTITY_REOPENED,
+        actor_id=officer.pk,
+        object_type="accounts.citizenprofile",
+        object_id=str(profile.pk),
+        details={"method": "in_person"},
+        office_id=membership.office_id,
+    )
+    return check
+
+
+@transaction.atomic
 def identity_dispute_settle(*, dispute_id: int, winner_profile_id: int, officer: User, note: str) -> None:
     """The officer has seen the e-KTP: one claimant holds the NIK, the others lose it."""
     membership = _require_office_role(officer)

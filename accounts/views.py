@@ -232,6 +232,22 @@ def staff_identity(request: AuthenticatedHttpRequest) -> HttpResponse:
     if lookup.is_bound and lookup.is_valid():
         profiles = selectors.profiles_by_nik(lookup.cleaned_data["nik"])
         selectors.log_nik_lookup(request, found=len(profiles))
+    if request.POST.get("action") == "reopen":
+        profile = selectors.profile_by_user_public_id(request.POST.get("profile", ""))
+        if profile is None:
+            raise Http404("no such profile")
+        try:
+            services.identity_reopen(
+                profile_id=profile.pk, officer=request.user, note=request.POST.get("note", "")[:300]
+            )
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(
+                request,
+                _("The identity is reopened. The citizen corrects the profile, then you verify again."),
+            )
+        return redirect("accounts:staff_identity")
     if decision.is_bound:
         profile = selectors.profile_by_user_public_id(request.POST.get("profile", ""))
         if profile is None:

@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     # Identity of a citizen (recorded by the accounts services).
     IDENTITY_VERIFIED = "identity.verified", _("Identity verified")
     IDENTITY_REJECTED = "identity.rejected", _("Identity rejected")
+    IDENTITY_REOPENED = "identity.reopened", _("Identity reopened for correction")
     IDENTITY_DISPUTE_OPENED = "identity.dispute_opened", _("Identity dispute opened")
     IDENTITY_DISPUTE_RESOLVED = "identity.dispute_resolved", _("Identity dispute resolved")
 
@@ -66,6 +67,7 @@ STAFF_INVITED = AuditAction.STAFF_INVITED
 STAFF_INVITATION_ACCEPTED = AuditAction.STAFF_INVITATION_ACCEPTED
 IDENTITY_VERIFIED = AuditAction.IDENTITY_VERIFIED
 IDENTITY_REJECTED = AuditAction.IDENTITY_REJECTED
+IDENTITY_REOPENED = AuditAction.IDENTITY_REOPENED
 IDENTITY_DISPUTE_OPENED = AuditAction.IDENTITY_DISPUTE_OPENED
 IDENTITY_DISPUTE_RESOLVED = AuditAction.IDENTITY_DISPUTE_RESOLVED
 PII_REVEALED = AuditAction.PII_REVEALED

@@ -148,3 +148,22 @@ def test_verified_identity_cannot_change_through_the_service() -> None:
     with pytest.raises(services.IdentityLocked):
         services.citizen_profile_save(user=profile.user, data=profile_data(full_name="Nama Lain"))
     assert CitizenProfile.objects.get(pk=profile.pk).full_name == "Siti Rahmawati"
+
+
+def test_officer_reopens_a_verified_identity_for_correction(client: Client) -> None:
+    profile = make_profile(verified=True)
+    officer = make_staff(roles.OFFICER)
+    sign_in_with_mfa(client, officer)
+    response = client.post(
+        "/staf/identitas/", {"action": "reopen", "profile": str(profile.user.public_id), "note": "e-KTP baru"}
+    )
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.identity_state == "unverified"
+    # The citizen can now correct the name, and is verified again afterwards.
+    services.citizen_profile_save(user=profile.user, data=profile_data(full_name="Siti Rahmawati Putri"))
+    profile.refresh_from_db()
+    assert profile.full_name == "Siti Rahmawati Putri"
+    assert IdentityCheck.objects.filter(
+        profile=profile, outcome="reopened", decided_by_id=officer.pk
+    ).exists()
