@@ -70,3 +70,33 @@ def test_security_floor_versions_are_pinned() -> None:
     allauth_version = tuple(int(part) for part in pins["django-allauth"].split(".")[:3])
     assert allauth_version >= (65, 14, 2)
     assert "packaging" in pins  # kombu's Redis transport imports it without declaring it
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "service"),
+    [
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:{port}/korlantas", "PostgreSQL"),
+        ("REDIS_URL", "redis://127.0.0.1:{port}/0", "Redis"),
+    ],
+)
+def test_make_test_stops_at_once_naming_an_unreachable_service(
+    variable: str, value: str, service: str
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.utils import free_port, subprocess_env
+
+    env = subprocess_env(**{variable: value.format(port=free_port())})
+    result = subprocess.run(
+        [sys.executable, "scripts/check_test_services.py"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"{service} is not reachable" in result.stderr
+    assert "start it with:" in result.stderr
