@@ -78,7 +78,8 @@ class NoStoreForSignedInMiddleware:
 
 
 class PortalLocaleMiddleware(LocaleMiddleware):
-    """Bahasa Indonesia unless the visitor switched language (the cookie set by the switch).
+    """Bahasa Indonesia unless the visitor switched language (the cookie set by the switch,
+    or for a signed-in person the language saved on their account).
 
     The browser's Accept-Language is deliberately not consulted: the portal speaks
     Indonesian first, whatever language a borrowed or office computer is set to.
@@ -86,6 +87,10 @@ class PortalLocaleMiddleware(LocaleMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        user = getattr(request, "user", None)
+        if chosen is None and user is not None and user.is_authenticated:
+            # A signed-in person on a new device gets the language their account remembers.
+            chosen = user.language
         supported = {code for code, _name in settings.LANGUAGES}
         translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()

@@ -113,3 +113,10 @@ def test_no_string_in_templates_or_code_is_missing_from_the_catalogue() -> None:
                 continue
             missing |= {f"{path.relative_to(BASE_DIR)}: {text}" for text in found if text not in entries}
     assert sorted(missing) == []
+
+
+@pytest.mark.django_db
+def test_account_language_follows_the_person_to_a_new_device(client: Client) -> None:
+    user = UserFactory(language="en")
+    client.force_login(user)
+    assert '<html lang="en">' in client.get("/").content.decode()
