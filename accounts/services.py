@@ -402,34 +402,25 @@ def identity_dispute_settle(*, dispute_id: int, winner_profile_id: int, officer:
     winner = next((c for c in claimants if c.pk == winner_profile_id), None)
     if winner is None:
         raise ValidationError(_("Choose one of the accounts that claim this NIK."))
-    for loser in claimants:
-        if loser.pk == winner.pk:
-            continue
-        loser.nik_ciphertext = ""
-        loser.nik_index = ""
-        loser.identity_state = CitizenProfile.IdentityState.UNVERIFIED
-        loser.identity_method = ""
-        loser.identity_verified_at = None
-        loser.save()
+    # Losers first: their hold on the NIK must be gone before the winner's becomes verified.
+    for claimant in sorted(claimants, key=lambda c: c.pk == winner.pk):
+        won = claimant.pk == winner.pk
+        if not won:
+            claimant.nik_ciphertext = ""
+            claimant.nik_index = ""
+            claimant.identity_method = ""
+            claimant.identity_verified_at = None
+        claimant.identity_state = CitizenProfile.IdentityState.UNVERIFIED
+        claimant.save()
         _record_identity_decision(
-            profile=loser,
+            profile=claimant,
             method=CitizenProfile.IdentityMethod.IN_PERSON,
-            verified=False,
+            verified=won,
             reason=IdentityCheck.Reason.DISPUTE_SETTLED,
             actor_id=officer.pk,
             office=membership.office,
             note=note,
         )
-    winner.identity_state = CitizenProfile.IdentityState.UNVERIFIED
-    _record_identity_decision(
-        profile=winner,
-        method=CitizenProfile.IdentityMethod.IN_PERSON,
-        verified=True,
-        reason=IdentityCheck.Reason.DISPUTE_SETTLED,
-        actor_id=officer.pk,
-        office=membership.office,
-        note=note,
-    )
     dispute.resolved_at = clock.now()
     dispute.resolved_by_id = officer.pk
     dispute.winner = winner
