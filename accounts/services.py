@@ -98,6 +98,8 @@ def citizen_profile_save(*, user: User, data: ProfileData) -> CitizenProfile:
         profile.phone_verified_at = None
     profile.save()
     if index != old_index:
+        if old_index:
+            _leave_disputes(profile)
         _open_dispute_if_claimed(profile)
     audit_record(
         action=actions.PROFILE_CREATED if created else actions.PROFILE_UPDATED,
@@ -107,6 +109,29 @@ def citizen_profile_save(*, user: User, data: ProfileData) -> CitizenProfile:
         changed={"nik": data.nik} if index != old_index else {},
     )
     return profile
+
+
+def _leave_disputes(profile: CitizenProfile) -> None:
+    """A claimant who declares another NIK leaves the disputes about the old one; a dispute
+    left with a single claimant is over, and that claimant may verify as usual."""
+    for dispute in IdentityDispute.objects.select_for_update().filter(
+        claimants=profile, resolved_at__isnull=True
+    ):
+        dispute.claimants.remove(profile)
+        remaining = list(dispute.claimants.all())
+        if len(remaining) < 2:
+            dispute.resolved_at = clock.now()
+            dispute.save(update_fields=["resolved_at"])
+            CitizenProfile.objects.filter(
+                pk__in=[c.pk for c in remaining], identity_state=CitizenProfile.IdentityState.DISPUTED
+            ).update(identity_state=CitizenProfile.IdentityState.UNVERIFIED)
+            audit_record(
+                action=actions.IDENTITY_DISPUTE_RESOLVED,
+                actor_id=profile.user_id,
+                object_type="accounts.identitydispute",
+                object_id=str(dispute.public_id),
+                details={"resolution": "claim_withdrawn"},
+            )
 
 
 def _open_dispute_if_claimed(profile: CitizenProfile) -> None:
@@ -399,7 +424,9 @@ def identity_dispute_settle(*, dispute_id: int, winner_profile_id: int, officer:
     membership = _require_office_role(officer)
     dispute = IdentityDispute.objects.select_for_update().get(pk=dispute_id, resolved_at__isnull=True)
     claimants = list(dispute.claimants.select_for_update())
-    winner = next((c for c in claimants if c.pk == winner_profile_id), None)
+    winner = next(
+        (c for c in claimants if c.pk == winner_profile_id and c.nik_index == dispute.nik_index), None
+    )
     if winner is None:
         raise ValidationError(_("Choose one of the accounts that claim this NIK."))
     # Losers first: their hold on the NIK must be gone before the winner's becomes verified.
@@ -501,6 +528,11 @@ def staff_invitation_accept(*, invitation_id: int, password: str) -> User:
     invitation = StaffInvitation.objects.select_for_update().get(pk=invitation_id)
     if invitation.accepted_at is not None or clock.now() > invitation.expires_at:
         raise ValidationError(_("This invitation has expired or was already used."))
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        # Someone signed up with this address after the invitation was sent.
+        raise ValidationError(
+            _("An account with this e-mail address already exists. Ask for a new invitation.")
+        )
     user = User.objects.create_user(email=invitation.email, password=password)
     # The invitation link itself proved the address.
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)

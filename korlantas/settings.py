@@ -28,6 +28,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
+from korlantas.lib.pii import parse_keys as parse_pii_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -127,8 +129,8 @@ INSTALLED_APPS = [
     # Project apps, in the dependency order of docs/architecture.md.
     "korlantas",
     "audit",
-    "accounts",
     "offices",
+    "accounts",
     "applications",
     "payments",
     "documents",
@@ -222,6 +224,8 @@ PII_ENCRYPTION_KEYS = env.list(
     default=["dev1:ZGV2ZWxvcG1lbnQtb25seS1waWkta2V5LTMyYnl0ZXM"],
 )
 PII_BLIND_INDEX_KEY = env.str("PII_BLIND_INDEX_KEY", default="development-only-blind-index-key")
+# A malformed key stops the start, not the first citizen who saves a NIK.
+parse_pii_keys(PII_ENCRYPTION_KEYS)
 
 # --- Authentication ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +62,13 @@ class FileBackend:
         path.write_text(f"To: {message.to}\nKey: {message.idempotency_key}\n\n{message.body}\n")
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would turn the POST into a GET and carry the token elsewhere: refuse it."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
+        raise SMSDeliveryError(f"gateway redirected ({code})")
+
+
 class HttpGatewayBackend:
     timeout_seconds = 10
 
@@ -86,7 +93,8 @@ class HttpGatewayBackend:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
+            opener = urllib.request.build_opener(_RefuseRedirects)
+            with opener.open(request, timeout=self.timeout_seconds) as response:
                 if response.status >= 300:
                     raise SMSDeliveryError(f"gateway answered {response.status}")
         except OSError as exc:

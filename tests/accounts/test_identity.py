@@ -167,3 +167,20 @@ def test_officer_reopens_a_verified_identity_for_correction(client: Client) -> N
     assert IdentityCheck.objects.filter(
         profile=profile, outcome="reopened", decided_by_id=officer.pk
     ).exists()
+
+
+def test_withdrawing_a_claim_ends_a_dispute_of_two() -> None:
+    holder = make_profile(phone_verified=True)
+    claimant = make_profile(user=UserFactory())
+    holder.refresh_from_db()
+    assert holder.identity_state == claimant.identity_state == "disputed"
+    # The claimant mistyped and corrects their NIK.
+    services.citizen_profile_save(
+        user=claimant.user, data=profile_data("3171014507900011", full_name="Siti Rahmawati")
+    )
+    holder.refresh_from_db()
+    assert holder.identity_state == "unverified"
+    assert IdentityDispute.objects.get().resolved_at is not None
+    assert (
+        services.identity_verify_with_provider(user=holder.user, provider=SandboxProvider()) is Verdict.MATCH
+    )

@@ -92,3 +92,26 @@ def test_blind_index_key_change_is_followed_by_reindex(settings) -> None:  # typ
     assert CitizenProfile.objects.get(pk=profile.pk).nik_index == pii.blind_index(
         "3171014507900003", purpose=NIK_PURPOSE
     )
+
+
+@pytest.mark.django_db
+def test_rotation_keeps_totp_and_recovery_codes_working(settings) -> None:  # type: ignore[no-untyped-def]
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from tests.accounts.totp import totp_now
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    secret = generate_totp_secret()
+    totp = TOTP.activate(user, secret)
+    codes = RecoveryCodes.activate(user)
+    first_code = codes.get_unused_codes()[0]
+    old = settings.PII_ENCRYPTION_KEYS[0]
+    settings.PII_ENCRYPTION_KEYS = [new_key("k3"), old]
+    call_command("rotate_pii_keys")
+    settings.PII_ENCRYPTION_KEYS = settings.PII_ENCRYPTION_KEYS[:1]  # the old key is gone
+    totp.instance.refresh_from_db()
+    codes.instance.refresh_from_db()
+    assert TOTP(totp.instance).validate_code(totp_now(secret))
+    assert RecoveryCodes(codes.instance).validate_code(first_code)

@@ -178,3 +178,14 @@ def test_wrong_token_is_404(client: Client, supervisor: User) -> None:
     link = invite(client, "tebakan@example.id", roles.OFFICER)
     forged = link.rsplit("/", 2)[0] + "/" + "0" * 64 + "/"
     assert Client().get(forged).status_code == 404
+
+
+def test_invitation_to_an_address_that_signed_up_meanwhile_is_refused(
+    client: Client, supervisor: User
+) -> None:
+    sign_in_with_mfa(client, supervisor)
+    link = invite(client, "cepat@example.id", roles.OFFICER)
+    UserFactory(email="cepat@example.id")
+    response = Client().post(link, {"password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 200
+    assert User.objects.filter(email__iexact="cepat@example.id").count() == 1

@@ -233,3 +233,9 @@ def test_production_logs_are_json_lines_on_stdout() -> None:
     assert record["logger"] == "korlantas.probe"
     assert record["office_id"] == 7
     assert "time" in record
+
+
+def test_a_malformed_pii_key_stops_the_start() -> None:
+    result = run_python(LOAD_SETTINGS, {**PRODUCTION_ENV, "PII_ENCRYPTION_KEYS": "k1:dG9vLXNob3J0"})
+    assert result.returncode != 0
+    assert "32 bytes" in result.stderr.splitlines()[-1]

@@ -33,7 +33,7 @@ def test_http_gateway_posts_json_with_bearer_token_and_idempotency_key() -> None
             SMS_GATEWAY_TOKEN="rahasia",
             SMS_SENDER_ID="KORLANTAS",
         ),
-        mock.patch("urllib.request.urlopen", return_value=response) as urlopen,
+        mock.patch("urllib.request.OpenerDirector.open", return_value=response) as urlopen,
     ):
         sms.send_sms("+6281234567890", "Kode Anda 123456", idempotency_key="phone-1-1")
     request = urlopen.call_args.args[0]
@@ -69,7 +69,7 @@ def test_http_gateway_failure_is_a_retryable_delivery_error() -> None:
             SMS_GATEWAY_URL="https://sms.example.id",
             SMS_GATEWAY_TOKEN="t",
         ),
-        mock.patch("urllib.request.urlopen", side_effect=TimeoutError),
+        mock.patch("urllib.request.OpenerDirector.open", side_effect=TimeoutError),
         pytest.raises(sms.SMSDeliveryError),
     ):
         sms.send_sms("+6281234567890", "x", idempotency_key="k")

@@ -14,14 +14,14 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from accounts.adapters import TOTP_PURPOSE
-from accounts.models import NIK_PURPOSE, CitizenProfile
+from accounts.models import NIK_PURPOSE, CitizenProfile, IdentityDispute
 from korlantas.lib import pii
 
 BATCH = 500
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt NIKs and TOTP secrets under the newest PII key; --reindex rebuilds NIK indexes."
+    help = "Re-encrypt NIKs and MFA secrets under the newest PII key; --reindex rebuilds NIK indexes."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reindex", action="store_true", help="recompute blind indexes too")
@@ -48,16 +48,26 @@ class Command(BaseCommand):
                     if fields:
                         profile.save(update_fields=fields)
         with transaction.atomic():
+            # allauth encrypts TOTP secrets and recovery-code seeds through our MFA adapter.
             for authenticator in Authenticator.objects.select_for_update().filter(
-                type=Authenticator.Type.TOTP
+                type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
             ):
-                sealed = authenticator.data.get("secret", "")
+                key = "secret" if authenticator.type == Authenticator.Type.TOTP else "seed"
+                sealed = authenticator.data.get(key, "")
                 if sealed and pii.key_id_of(sealed) != current:
-                    secret = pii.decrypt(sealed, purpose=TOTP_PURPOSE)
-                    authenticator.data["secret"] = pii.encrypt(secret, purpose=TOTP_PURPOSE)
+                    plain = pii.decrypt(sealed, purpose=TOTP_PURPOSE)
+                    authenticator.data[key] = pii.encrypt(plain, purpose=TOTP_PURPOSE)
                     authenticator.save(update_fields=["data"])
                     secrets += 1
+        if options["reindex"]:
+            # Open disputes are found by the index of the NIK they are about.
+            with transaction.atomic():
+                for dispute in IdentityDispute.objects.select_for_update().filter(resolved_at__isnull=True):
+                    claimant = dispute.claimants.exclude(nik_ciphertext="").first()
+                    if claimant is not None:
+                        dispute.nik_index = pii.blind_index(claimant.nik, purpose=NIK_PURPOSE)
+                        dispute.save(update_fields=["nik_index"])
         self.stdout.write(
-            f"re-encrypted {profiles} NIKs and {secrets} TOTP secrets under key {current}; "
+            f"re-encrypted {profiles} NIKs and {secrets} MFA secrets under key {current}; "
             f"rebuilt {reindexed} NIK indexes"
         )
