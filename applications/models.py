@@ -1,0 +1,135 @@
+"""One ``Application`` row per request of a citizen, whatever the service (DESIGN §4).
+
+``status`` is written by ``applications.services.application_transition`` and nothing else
+(tests/applications/test_single_writer.py checks the code for other writers). Each change
+leaves a ``StatusChange`` row and an audit event.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from applications.registry import DeliveryChoice
+from applications.workflow import APPLICATION_WORKFLOW, STATES, TERMINAL
+from korlantas.lib import clock
+
+STATUS_LABELS = {
+    "draft": _("Draft"),
+    "pending_payment": _("Awaiting payment"),
+    "queued": _("Waiting for review"),
+    "in_review": _("In review"),
+    "revision_requested": _("Revision requested"),
+    "awaiting_appointment": _("Awaiting appointment"),
+    "approved": _("Approved"),
+    "rejected": _("Rejected"),
+    "issued": _("Issued"),
+    "completed": _("Completed"),
+    "expired": _("Expired"),
+    "cancelled": _("Cancelled"),
+}
+if tuple(STATUS_LABELS) != STATES:  # pragma: no cover - a programming error caught at import
+    raise RuntimeError("STATUS_LABELS must name every workflow state, in order")
+
+STATUS_CHOICES = [(state, STATUS_LABELS[state]) for state in STATES]
+OPEN_APPLICATION_CONSTRAINT = "applications_one_open_per_service_subject"
+SUBJECT_MAX_LENGTH = 100
+
+
+class Application(models.Model):
+    # Opaque id for URLs; the integer primary key never leaves the server.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("applicant"),
+    )
+    service_code = models.CharField(_("service"), max_length=40)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=24, choices=STATUS_CHOICES, default=APPLICATION_WORKFLOW.initial
+    )
+    handling_office = models.ForeignKey(
+        "offices.Office",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("handling office"),
+    )
+    assigned_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_applications",
+        verbose_name=_("assigned officer"),
+    )
+    delivery_choice = models.CharField(
+        _("delivery"), max_length=12, choices=DeliveryChoice.choices, blank=True
+    )
+    # Optimistic lock: bumped by every change, compared with the version a page was built from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        indexes = [
+            models.Index(fields=["applicant", "-created_at"], name="applications_mine"),
+            models.Index(fields=["handling_office", "status", "due_date"], name="applications_queue"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "service_code", "subject"],
+                condition=~Q(status__in=sorted(TERMINAL)),
+                name=OPEN_APPLICATION_CONSTRAINT,
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=list(STATES)), name="applications_status_is_a_workflow_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in TERMINAL
+
+
+class StatusChange(models.Model):
+    """One step of an application's lifecycle, append-only."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="status_changes", verbose_name=_("application")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=24, choices=STATUS_CHOICES)
+    to_status = models.CharField(_("to"), max_length=24, choices=STATUS_CHOICES)
+    # Plain values, as in the audit trail: who acted, in which role, at the time.
+    actor_id = models.PositiveBigIntegerField(_("actor"), null=True, blank=True)
+    actor_role = models.CharField(_("role"), max_length=16)
+    note = models.TextField(_("note"), blank=True)
+    occurred_at = models.DateTimeField(_("when"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["application", "occurred_at"], name="applications_history")]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} → {self.to_status}"

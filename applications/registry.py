@@ -1,0 +1,150 @@
+"""The services an application can be for, declared by the apps that own them (DESIGN §4).
+
+``licensing`` and ``vehicles`` call ``register_service`` from their ``AppConfig.ready()``;
+the core only reads the registry, so it never imports them.
+
+Guards: every guard named in ``APPLICATION_WORKFLOW`` is evaluated by
+``application_transition``. Some belong to the core (``BUILTIN_GUARDS``: the handling office,
+the route, the payment window, …); each of the others must be decided by the service, which
+maps it to a function returning the reasons it fails (an empty list passes). A service with
+no such rule says so explicitly with ``no_rule``. ``register_service`` refuses a definition
+that leaves a guard undecided or names one the workflow does not have, so a forgotten rule
+fails when the app loads, not on a citizen's request; the transition service still refuses
+(fails closed) if a guard has no function at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from applications.workflow import APPLICATION_WORKFLOW
+from offices.models import Office
+
+if TYPE_CHECKING:
+    from applications.models import Application
+
+Guard = Callable[["Application"], list[str | Promise]]
+
+
+class DeliveryChoice(models.TextChoices):
+    COURIER = "courier", _("Courier to an address")
+    COLLECTION = "collection", _("Collection at the office")
+    DIGITAL = "digital", _("Digital only")
+
+
+# Guards the transition service evaluates itself (applications/services.py).
+BUILTIN_GUARDS = frozenset(
+    {
+        "handling_office",
+        "next_office_on_route",
+        "payment_window_over",
+        "reason_given",
+        "service_approves_on_payment",
+        "service_needs_appointment",
+    }
+)
+WORKFLOW_GUARDS = frozenset(g for t in APPLICATION_WORKFLOW.transitions for g in t.guards)
+SERVICE_GUARDS = WORKFLOW_GUARDS - BUILTIN_GUARDS
+
+
+def no_rule(application: Application) -> list[str | Promise]:
+    """For a guard the service has no rule for: it always passes."""
+    return []
+
+
+def _never(application: Application) -> bool:
+    return False
+
+
+class ServiceRegistrationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    code: str
+    name: str | Promise
+    reference_prefix: str
+    route: tuple[str, ...]
+    subject: Callable[[Application], str]
+    guards: Mapping[str, Guard]
+    required_documents: tuple[str, ...] = ()
+    approves_on_payment: bool = False
+    payment_window_days: int = 7
+    standard_working_days: int = 5
+    delivery_choices: tuple[str, ...] = (DeliveryChoice.COURIER, DeliveryChoice.COLLECTION)
+    document_kind: str = ""
+    needs_appointment: Callable[[Application], bool] = field(default=_never)
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if not self.code.isidentifier() or self.code != self.code.lower() or len(self.code) > 40:
+            problems.append(f"code {self.code!r} must be a lower-case identifier of at most 40 characters")
+        if not (self.reference_prefix.isascii() and self.reference_prefix.isalpha()):
+            problems.append(f"reference prefix {self.reference_prefix!r} must be letters")
+        elif not (2 <= len(self.reference_prefix) <= 5 and self.reference_prefix.isupper()):
+            problems.append(f"reference prefix {self.reference_prefix!r} must be 2–5 capital letters")
+        if not self.route:
+            problems.append("the route names no office kind")
+        unknown_kinds = [kind for kind in self.route if kind not in Office.Kind.values]
+        if unknown_kinds:
+            problems.append(f"route has unknown office kinds {unknown_kinds}")
+        if not self.delivery_choices:
+            problems.append("no delivery choice")
+        unknown_choices = [c for c in self.delivery_choices if c not in DeliveryChoice.values]
+        if unknown_choices:
+            problems.append(f"unknown delivery choices {unknown_choices}")
+        if self.payment_window_days < 1 or self.standard_working_days < 0:
+            problems.append("payment_window_days must be ≥ 1 and standard_working_days ≥ 0")
+        unknown_guards = sorted(set(self.guards) - WORKFLOW_GUARDS)
+        if unknown_guards:
+            problems.append(f"guards {unknown_guards} are not in the application workflow")
+        builtin = sorted(set(self.guards) & BUILTIN_GUARDS)
+        if builtin:
+            problems.append(f"guards {builtin} are evaluated by the core and cannot be replaced")
+        missing = sorted(SERVICE_GUARDS - set(self.guards))
+        if missing:
+            problems.append(f"guards {missing} are not decided (map them to a rule, or to no_rule)")
+        if problems:
+            raise ServiceRegistrationError(f"service {self.code!r}: " + "; ".join(problems))
+        # Frozen means frozen: a caller's dict must not change the rules afterwards.
+        object.__setattr__(self, "guards", MappingProxyType(dict(self.guards)))
+        object.__setattr__(self, "route", tuple(self.route))
+        object.__setattr__(self, "delivery_choices", tuple(str(c) for c in self.delivery_choices))
+
+
+class UnknownService(LookupError):
+    pass
+
+
+_services: dict[str, ServiceDefinition] = {}
+
+
+def register_service(service: ServiceDefinition) -> ServiceDefinition:
+    if service.code in _services:
+        raise ServiceRegistrationError(f"service {service.code!r} is registered twice")
+    _services[service.code] = service
+    return service
+
+
+def unregister_service(code: str) -> None:
+    """For tests: forget a service registered by a fixture."""
+    _services.pop(code, None)
+
+
+def get_service(code: str) -> ServiceDefinition:
+    try:
+        return _services[code]
+    except KeyError:
+        raise UnknownService(f"no service {code!r} is registered") from None
+
+
+def all_services() -> list[ServiceDefinition]:
+    return sorted(_services.values(), key=lambda s: s.code)
