@@ -133,3 +133,70 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+def attachment_upload_to(instance: Attachment, filename: str) -> str:
+    """``attachments/<yyyy>/<mm>/<uuid4>.<ext>``: the client's file name is never used."""
+    extension = ATTACHMENT_EXTENSIONS[instance.content_type]
+    now = clock.now()
+    return f"attachments/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{extension}"
+
+
+ATTACHMENT_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+ONE_ATTACHMENT_PER_KIND_CONSTRAINT = "applications_one_attachment_per_single_kind"
+
+
+class Attachment(models.Model):
+    """A file an applicant gave for an application, checked and normalised by
+    ``applications.uploads`` and stored under a generated name; served only by
+    ``applications.views.attachment_download``."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        SIGNATURE = "signature", _("Signature")
+        KTP_SCAN = "ktp_scan", _("KTP scan")
+        SUPPORTING = "supporting", _("Supporting document")
+
+    # Kinds of which an application holds one current file (a new upload replaces it).
+    SINGLE_KINDS = ("photo", "signature", "ktp_scan")
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        PDF = "application/pdf", "PDF"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("application")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=120)
+    content_type = models.CharField(_("content type"), max_length=32, choices=ContentType.choices)
+    size = models.PositiveIntegerField(_("size"))
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by_id = models.PositiveBigIntegerField(_("uploaded by"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind"],
+                condition=Q(kind__in=["photo", "signature", "ktp_scan"]),
+                name=ONE_ATTACHMENT_PER_KIND_CONSTRAINT,
+            ),
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png", "application/pdf"]),
+                name="applications_attachment_content_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.kind}.{ATTACHMENT_EXTENSIONS[self.content_type]}"

@@ -32,18 +32,21 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
-from applications import events
+from applications import events, uploads
 from applications.models import (
     OPEN_APPLICATION_CONSTRAINT,
     SUBJECT_MAX_LENGTH,
     Application,
+    Attachment,
     StatusChange,
 )
 from applications.registry import ServiceDefinition, get_service
@@ -514,3 +517,126 @@ def application_reassign(
             office_id=application.handling_office_id,
         )
     return application
+
+
+# --- attachments --------------------------------------------------------------------------
+
+ATTACHMENT_OBJECT_TYPE = "applications.attachment"
+# States in which the applicant may add or replace files.
+ATTACHMENT_STATES = frozenset({"draft", "revision_requested"})
+MAX_SUPPORTING_ATTACHMENTS = 10
+
+
+class AttachmentRefused(ApplicationError):
+    """The file may not be added now. Codes: ``not_your_application``, ``wrong_state``,
+    ``too_many_files``. (A file that fails the checks raises ``uploads.UploadRejected``.)"""
+
+    MESSAGES: dict[str, Reason] = {
+        "not_your_application": _("This is not your application."),
+        "wrong_state": _(
+            "Files can only be added while the application is a draft or returned for revision."
+        ),
+        "too_many_files": _("This application already has the most supporting documents allowed."),
+    }
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message: Reason = self.MESSAGES[code]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+def attachment_add(*, application_id: int, kind: str, uploaded_file: Any, actor: User) -> Attachment:
+    """Check, normalise and store ``uploaded_file`` as the applicant's ``kind`` file.
+
+    Only the applicant, only while the application is ``draft`` or ``revision_requested``.
+    A photo, signature or KTP scan replaces the current one (its file is deleted after commit).
+    Raises ``AttachmentRefused`` or ``uploads.UploadRejected``; nothing is stored then.
+    """
+    if kind not in Attachment.Kind.values:
+        raise ValueError(f"unknown attachment kind {kind!r}")
+    # Cheap refusals before the costly checks; repeated under the lock below.
+    _check_attachment_allowed(Application.objects.get(pk=application_id), actor)
+    clean = uploads.validate_and_normalise(uploaded_file, kind=kind)
+
+    with transaction.atomic():
+        application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
+        _check_attachment_allowed(application, actor)
+        replaced: list[str] = []
+        if kind in Attachment.SINGLE_KINDS:
+            for old in Attachment.objects.filter(application=application, kind=kind):
+                if old.file.name:
+                    replaced.append(old.file.name)
+                old.delete()
+        elif (
+            Attachment.objects.filter(application=application, kind=kind).count()
+            >= MAX_SUPPORTING_ATTACHMENTS
+        ):
+            raise AttachmentRefused("too_many_files")
+        attachment = Attachment(
+            application=application,
+            kind=kind,
+            content_type=clean.content_type,
+            size=clean.size,
+            width=clean.width,
+            height=clean.height,
+            sha256=clean.sha256,
+            uploaded_by_id=actor.pk,
+        )
+        # The name given here is ignored: ``attachment_upload_to`` draws a UUID.
+        attachment.file.save(f"upload.{clean.extension}", ContentFile(clean.content), save=False)
+        stored_name = attachment.file.name or ""
+        storage = attachment.file.storage
+        try:
+            attachment.save()
+            audit_record(
+                action="attachment.added",
+                actor_id=actor.pk,
+                object_type=ATTACHMENT_OBJECT_TYPE,
+                object_id=str(attachment.public_id),
+                details={"kind": kind, "sha256_prefix": clean.sha256[:12]},
+                office_id=application.handling_office_id,
+            )
+        except BaseException:
+            storage.delete(stored_name)
+            raise
+        for name in replaced:
+            transaction.on_commit(_delete_stored(storage, name), robust=True)
+    return attachment
+
+
+def _delete_stored(storage: Any, name: str) -> Callable[[], None]:
+    def delete_replaced_file() -> None:
+        storage.delete(name)
+
+    return delete_replaced_file
+
+
+def _check_attachment_allowed(application: Application, actor: User) -> None:
+    if actor.pk != application.applicant_id:
+        raise AttachmentRefused("not_your_application")
+    if application.status not in ATTACHMENT_STATES:
+        raise AttachmentRefused("wrong_state")
+
+
+def attachment_for_download(*, public_id: Any, user: User) -> tuple[Attachment, bool] | None:
+    """The attachment and whether ``user`` sees it as staff, or None if they may not see it.
+
+    The applicant sees their own files; an officer or supervisor of the handling office, or a
+    Polda supervisor of its Polda, sees the files of applications that office handles.
+    """
+    attachment = (
+        Attachment.objects.select_related("application__handling_office").filter(public_id=public_id).first()
+    )
+    if attachment is None or not getattr(user, "is_authenticated", False):
+        return None
+    application = attachment.application
+    if user.pk == application.applicant_id:
+        return attachment, False
+    roles = roles_of(user)
+    role = SUPERVISOR if SUPERVISOR in roles else OFFICER if OFFICER in roles else None
+    if role is None or not _in_office_scope(application, user, role):
+        return None
+    return attachment, True

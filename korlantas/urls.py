@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("akun/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("applications.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",
