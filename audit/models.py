@@ -9,8 +9,9 @@ same reason: nothing done to a user or an office row can cascade into this table
 
 Inside the application the table is append-only (SECURITY.md §5.4): the model saves only
 new rows and refuses to delete, and its queryset refuses ``update``, ``delete`` and
-``bulk_update``. Database-level protection (a trigger, and an application role without
-UPDATE and DELETE) comes with the later audit work.
+``bulk_update``. In the database, row-level triggers (migration 0002) refuse UPDATE and
+DELETE for every role, the superuser included; only the retention job, with
+``SET LOCAL korlantas.audit_retention = 'on'`` in its own transaction, may delete.
 
 Write rows through ``audit.services.audit_record``, never by hand: it hashes the values.
 """

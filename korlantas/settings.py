@@ -424,6 +424,15 @@ CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "korlantas.tasks.record_worker_heartbeat", "schedule": 60.0},
+    # Time limits of the lifecycle (applications/jobs.py), through the transition service.
+    "applications-expire-unpaid": {
+        "task": "applications.tasks.expire_unpaid_applications",
+        "schedule": 15 * 60.0,
+    },
+    "applications-lapse-revisions": {
+        "task": "applications.tasks.lapse_unanswered_revisions",
+        "schedule": 60 * 60.0,
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------
