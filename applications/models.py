@@ -200,3 +200,65 @@ class Attachment(models.Model):
     @property
     def download_name(self) -> str:
         return f"{self.kind}.{ATTACHMENT_EXTENSIONS[self.content_type]}"
+
+
+ONE_ACTIVE_BOOKING_CONSTRAINT = "applications_one_active_booking"
+
+
+class Booking(models.Model):
+    """A citizen's seat in an ``offices.AppointmentSlot`` for an application awaiting an
+    appointment. Written only by ``applications.appointments``; each change is audited."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("Did not attend")
+
+    class Outcome(models.TextChoices):
+        PASS = "pass", _("Pass")
+        FAIL = "fail", _("Fail")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("application")
+    )
+    slot = models.ForeignKey(
+        "offices.AppointmentSlot",
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        verbose_name=_("appointment slot"),
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.BOOKED)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), blank=True)
+    # Service-defined results (exam scores, physical-check findings); no personal data.
+    outcome_data = models.JSONField(_("outcome data"), default=dict, blank=True)
+    recorded_by_id = models.PositiveBigIntegerField(_("recorded by"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["application", "state"], name="applications_booking_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(state="booked"), name=ONE_ACTIVE_BOOKING_CONSTRAINT
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["booked", "cancelled", "attended", "no_show"]),
+                name="applications_booking_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["", "pass", "fail"]), name="applications_booking_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="attended") | Q(outcome=""),
+                name="applications_booking_outcome_only_when_attended",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"booking {self.public_id} ({self.state})"

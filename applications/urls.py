@@ -8,4 +8,10 @@ app_name = "applications"
 
 urlpatterns = [
     path("berkas/<uuid:public_id>/", views.attachment_download, name="attachment_download"),
+    # Under /staf/: StaffMFARequiredMiddleware applies.
+    path("staf/antrean/", views.queue, name="queue"),
+    path("staf/antrean/cari/", views.queue_search, name="queue_search"),
+    path("staf/antrean/<uuid:public_id>/ambil/", views.queue_claim, name="queue_claim"),
+    path("staf/antrean/<uuid:public_id>/lepas/", views.queue_release, name="queue_release"),
+    path("staf/antrean/<uuid:public_id>/alihkan/", views.queue_reassign, name="queue_reassign"),
 ]

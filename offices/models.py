@@ -35,10 +35,12 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from korlantas.lib import clock
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -334,3 +336,60 @@ class Holiday(models.Model):
             raise ValidationError(
                 {"date": _("Collective leave falls on a weekday; Saturdays and Sundays are already off.")}
             )
+
+
+class AppointmentSlot(models.Model):
+    """Seats an office offers for one kind of appointment at one time (DESIGN §4 ``schedule``).
+
+    ``booked`` counts the seats taken; ``applications.appointments`` changes it only with a
+    conditional ``UPDATE … SET booked = booked ± 1``, and the database refuses
+    ``booked > capacity``, so two citizens taking the last seat at once leave one booking.
+    """
+
+    class Kind(models.TextChoices):
+        THEORY_EXAM = "theory_exam", _("Theory exam")
+        PRACTICAL_EXAM = "practical_exam", _("Practical exam")
+        BIOMETRIC = "biometric", _("Biometric capture")
+        PHYSICAL_CHECK = "physical_check", _("Vehicle physical check")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="appointment_slots", verbose_name=_("office")
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    capacity = models.PositiveSmallIntegerField(_("capacity"), validators=[MinValueValidator(1)])
+    booked = models.PositiveSmallIntegerField(_("seats booked"), default=0, editable=False)
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("appointment slot")
+        verbose_name_plural = _("appointment slots")
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["office", "kind", "starts_at"], name="offices_slot_office_kind_start")
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="offices_slot_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(booked__lte=models.F("capacity")), name="offices_slot_booked_within_capacity"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1), name="offices_slot_duration_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.starts_at.isoformat()} ({self.booked}/{self.capacity})"
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.booked, 0)
