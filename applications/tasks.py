@@ -17,3 +17,11 @@ def expire_unpaid_applications() -> int:
 def lapse_unanswered_revisions() -> int:
     """Reject the revision requests unanswered for 14 days; returns how many."""
     return applications_lapse_revisions()
+
+
+@shared_task(name="applications.tasks.lapse_unbooked_appointments")
+def lapse_unbooked_appointments() -> int:
+    """Lapse applications left without a booking for 30 days; returns how many."""
+    from applications.appointments import applications_lapse_unbooked
+
+    return applications_lapse_unbooked()

@@ -433,6 +433,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.tasks.lapse_unanswered_revisions",
         "schedule": 60 * 60.0,
     },
+    "applications-lapse-unbooked": {
+        "task": "applications.tasks.lapse_unbooked_appointments",
+        "schedule": 60 * 60.0,
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------

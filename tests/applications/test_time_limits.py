@@ -298,3 +298,19 @@ def test_a_held_application_is_skipped_not_waited_for(
     assert applications_expire_unpaid() == 1
     assert _status(held) == "expired"
     assert applications_expire_unpaid() == 0
+
+
+def test_every_lifecycle_job_is_scheduled_by_beat() -> None:
+    from django.conf import settings
+
+    from korlantas.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in (
+        "applications.tasks.expire_unpaid_applications",
+        "applications.tasks.lapse_unanswered_revisions",
+        "applications.tasks.lapse_unbooked_appointments",
+    ):
+        assert name in scheduled
+        assert name in app.tasks
