@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
+from applications.events import TransitionEvent
 from applications.models import ONE_ACTIVE_BOOKING_CONSTRAINT, Application, Booking, StatusChange
 from applications.registry import get_service
 from applications.services import StaleApplication, TransitionRefused, application_transition
@@ -452,3 +453,20 @@ def applications_lapse_unbooked(now: dt.datetime | None = None) -> int:
     if candidates:
         logger.info("lapse_appointment: %d of %d candidates lapsed", lapsed, len(candidates))
     return lapsed
+
+
+def release_booking_when_application_ends(event: TransitionEvent) -> None:
+    """In-transaction listener: an application cancelled or lapsed while a seat is booked
+    gives the seat back, so another citizen can take it."""
+    booking = (
+        Booking.objects.select_for_update()
+        .filter(application=event.application, state=Booking.State.BOOKED)
+        .first()
+    )
+    if booking is None:
+        return
+    booking.state = Booking.State.CANCELLED
+    booking.updated_at = clock.now()
+    booking.save(update_fields=["state", "updated_at"])
+    _free_seat(booking.slot_id)
+    _audit_booking("released", booking, event.actor_id, reason=event.action)

@@ -370,6 +370,16 @@ class TestSlotsAndBookings:
             {"theory_score": 82},
         )
 
+    def test_cancelling_the_application_gives_the_booked_seat_back(self) -> None:
+        application = _awaiting(self.citizen, self.officer, self.samsat)
+        slot = _slot(self.samsat, self.officer, capacity=1)
+        booking_create(application_id=application.pk, slot_id=slot.pk, citizen=self.citizen)
+        assert _booked(slot) == 1
+        act(application, "cancel", self.citizen)
+        assert _status(application) == "cancelled"
+        assert _booked(slot) == 0
+        assert Booking.objects.get(application=application).state == Booking.State.CANCELLED
+
     def test_second_no_show_lapses_the_application(self) -> None:
         application, first = self._booking(days=1)
         self.clock_at(first.slot.starts_at + dt.timedelta(hours=1))
