@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
@@ -12,7 +13,7 @@ from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
 from accounts.services import nik_index
 from applications import events
-from applications.models import STATUS_LABELS, Application
+from applications.models import STATUS_LABELS, Application, Attachment, Booking
 from korlantas.lib import clock
 from offices.models import Office
 
@@ -20,6 +21,28 @@ from offices.models import Office
 def applications_of(*, applicant: User) -> QuerySet[Application]:
     """Newest first (index ``applications_mine``)."""
     return Application.objects.filter(applicant=applicant).order_by("-created_at")
+
+
+def application_of(*, applicant: User, public_id: uuid.UUID) -> Application | None:
+    """``applicant``'s application with this public id, or None (anyone else's is "not found")."""
+    return (
+        Application.objects.select_related("handling_office")
+        .filter(applicant=applicant, public_id=public_id)
+        .first()
+    )
+
+
+def attachments_of(*, application: Application) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(application=application).order_by("kind", "created_at", "pk")
+
+
+def active_booking(*, application: Application) -> Booking | None:
+    """The application's live booking (at most one, by constraint), with its slot and office."""
+    return (
+        Booking.objects.select_related("slot__office")
+        .filter(application=application, state=Booking.State.BOOKED)
+        .first()
+    )
 
 
 def office_queue(*, office: Office, status: str = "queued") -> QuerySet[Application]:

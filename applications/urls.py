@@ -8,6 +8,9 @@ app_name = "applications"
 
 urlpatterns = [
     path("berkas/<uuid:public_id>/", views.attachment_download, name="attachment_download"),
+    path("warga/permohonan/", views.my_applications, name="mine"),
+    path("warga/permohonan/<uuid:public_id>/", views.application_detail, name="detail"),
+    path("warga/permohonan/<uuid:public_id>/batal/", views.application_cancel, name="cancel"),
     # Under /staf/: StaffMFARequiredMiddleware applies.
     path("staf/antrean/", views.queue, name="queue"),
     path("staf/antrean/cari/", views.queue_search, name="queue_search"),

