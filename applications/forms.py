@@ -85,3 +85,23 @@ class ReassignForm(VersionForm):
     def __init__(self, *args: Any, officers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers  # type: ignore[attr-defined]
+
+
+# The decisions the review page offers (forward needs an office choice: not offered there).
+DECISION_ACTIONS = ("approve", "reject", "request_revision", "schedule", "resume_review", "issue")
+# The decisions that must say why.
+DECISIONS_NEEDING_A_REASON = frozenset({"reject", "request_revision"})
+NOTE_MAX_LENGTH = 500
+
+
+class DecisionForm(VersionForm):
+    action = forms.ChoiceField(choices=[(action, action) for action in DECISION_ACTIONS])
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") in DECISIONS_NEEDING_A_REASON and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Give the reason."))
+        return cleaned

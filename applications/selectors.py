@@ -180,3 +180,14 @@ def reassignable_officers(*, user: User) -> dict[int, list[User]]:
         seen.add((member.office_id, member.user_id))
         officers.setdefault(member.office_id, []).append(member.user)
     return officers
+
+
+def review_application(*, user: User, public_id: uuid.UUID) -> Application | None:
+    """An application of ``user``'s offices, with what the review page shows; another office's
+    application is None ("not found")."""
+    return (
+        staff_scope(user=user)
+        .select_related("assigned_officer", "applicant__citizen_profile", "handling_office")
+        .filter(public_id=public_id)
+        .first()
+    )

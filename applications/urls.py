@@ -17,4 +17,6 @@ urlpatterns = [
     path("staf/antrean/<uuid:public_id>/ambil/", views.queue_claim, name="queue_claim"),
     path("staf/antrean/<uuid:public_id>/lepas/", views.queue_release, name="queue_release"),
     path("staf/antrean/<uuid:public_id>/alihkan/", views.queue_reassign, name="queue_reassign"),
+    path("staf/antrean/<uuid:public_id>/", views.review, name="review"),
+    path("staf/antrean/<uuid:public_id>/putuskan/", views.decide, name="decide"),
 ]
