@@ -76,3 +76,40 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
     env.update(overrides)
     return env
+
+
+def in_thread(target, results: dict, key: str):  # type: ignore[no-untyped-def]
+    """Run ``target`` in a thread with its own database connection; its result or
+    exception lands in ``results[key]``."""
+    import threading
+
+    from django.db import connection
+
+    def run() -> None:
+        try:
+            results[key] = target()
+        except Exception as exc:  # noqa: BLE001 - reported to the main thread
+            results[key] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_for_a_lock_wait(what: str, timeout: float = 10.0) -> None:
+    """Return once some session of this test database waits for a lock (pg_locks)."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"{what} never waited for the row lock")

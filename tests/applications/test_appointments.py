@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -43,6 +42,7 @@ from tests.applications.conftest import (
 )
 from tests.factories import UserFactory
 from tests.offices.factories import OfficeFactory
+from tests.utils import in_thread, wait_for_a_lock_wait
 
 START = dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC)
 PHYSICAL = AppointmentSlot.Kind.PHYSICAL_CHECK
@@ -462,34 +462,6 @@ class TestSlotsAndBookings:
 # --- concurrency on the real PostgreSQL ----------------------------------------------------------
 
 
-def _in_thread(target: Callable[[], Any], results: dict[str, Any], key: str) -> threading.Thread:
-    def run() -> None:
-        try:
-            results[key] = target()
-        except Exception as exc:  # noqa: BLE001 - reported to the main thread
-            results[key] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
-def _wait_for_a_lock_wait(timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE NOT l.granted AND a.datname = current_database()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the second booking never waited for the slot's row lock")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_citizens_booking_the_last_seat_leave_one_booking(
     appointment_service: ServiceDefinition, samsat: Office
@@ -523,11 +495,11 @@ def test_two_citizens_booking_the_last_seat_leave_one_booking(
                 cursor.execute("SET LOCAL lock_timeout = '10s'")
             return booking_create(application_id=second.pk, slot_id=slot.pk, citizen=second_citizen)
 
-    one = _in_thread(book_first, results, "first")
+    one = in_thread(book_first, results, "first")
     assert booked.wait(10)
-    two = _in_thread(book_second, results, "second")
+    two = in_thread(book_second, results, "second")
     try:
-        _wait_for_a_lock_wait()
+        wait_for_a_lock_wait("the second booking")
     finally:
         may_commit.set()
         one.join(15)
@@ -564,7 +536,7 @@ def test_many_citizens_racing_for_seats_never_overbook(
 
         return book
 
-    threads = [_in_thread(booker(c, a), results, str(i)) for i, (c, a) in enumerate(people)]
+    threads = [in_thread(booker(c, a), results, str(i)) for i, (c, a) in enumerate(people)]
     for thread in threads:
         thread.join(20)
 

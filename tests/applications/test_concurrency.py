@@ -8,8 +8,6 @@ second is seen waiting for that lock in ``pg_locks``; only then does the first c
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,36 +21,9 @@ from offices.models import Office
 from tests.accounts.factories import make_staff
 from tests.applications.conftest import ServiceUnderTest, make_application, to_status
 from tests.factories import UserFactory
+from tests.utils import in_thread, wait_for_a_lock_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _in_thread(target: Callable[[], Any], results: dict[str, Any], key: str) -> threading.Thread:
-    def run() -> None:
-        try:
-            results[key] = target()
-        except Exception as exc:  # noqa: BLE001 - reported to the main thread
-            results[key] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
-def _wait_for_a_lock_wait(timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE NOT l.granted AND a.datname = current_database()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("the second decision never waited for the row lock")
 
 
 def _in_review(service: ServiceUnderTest, samsat: Office) -> tuple[Application, User, User]:
@@ -88,10 +59,10 @@ def test_two_decisions_at_once_exactly_one_wins(service: ServiceUnderTest, samsa
             )
         return "rejected"
 
-    first = _in_thread(approve, results, "approve")
+    first = in_thread(approve, results, "approve")
     assert approved.wait(10)
-    second = _in_thread(reject, results, "reject")
-    _wait_for_a_lock_wait()
+    second = in_thread(reject, results, "reject")
+    wait_for_a_lock_wait("the second decision")
     may_commit.set()
     first.join(15)
     second.join(15)
@@ -118,7 +89,7 @@ def test_a_held_lock_makes_a_waiting_transition_time_out(service: ServiceUnderTe
             locked.set()
             release.wait(10)
 
-    holder = _in_thread(hold_the_row, results, "holder")
+    holder = in_thread(hold_the_row, results, "holder")
     assert locked.wait(10)
 
     def approve_within_200ms() -> None:
