@@ -18,9 +18,8 @@ for ``UNBOOKED_LAPSE_AFTER``. ``resume_review`` is the officer's own transition,
 here.
 
 Guards: ``lapse_appointment`` needs ``no_booking_or_second_no_show`` and ``resume_review``
-needs ``appointment_outcome_recorded``. Both are service guards in the registry today; the
-functions below decide them from the bookings, and a service maps them in its ``guards``
-(they are the same rule for every service, so they could move to the core's built-in guards).
+needs ``appointment_outcome_recorded``; both are the same rule for every service, so the core
+decides them (``applications.guards``) from the bookings.
 """
 
 from __future__ import annotations
@@ -37,7 +36,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
 from applications.events import TransitionEvent
-from applications.models import ONE_ACTIVE_BOOKING_CONSTRAINT, Application, Booking, StatusChange
+from applications.guards import (
+    NO_SHOWS_BEFORE_LAPSE,
+    UNBOOKED_LAPSE_AFTER,
+    has_live_booking,
+    no_shows,
+)
+from applications.models import ONE_ACTIVE_BOOKING_CONSTRAINT, Application, Booking
 from applications.registry import get_service
 from applications.services import StaleApplication, TransitionRefused, application_transition
 from audit.services import audit_record
@@ -51,10 +56,6 @@ SLOT_OBJECT_TYPE = "offices.appointmentslot"
 AWAITING = "awaiting_appointment"
 # Bookings can be rescheduled or cancelled until this long before the slot starts.
 CHANGE_CUTOFF = dt.timedelta(hours=24)
-# An application awaiting an appointment this long with no booking lapses.
-UNBOOKED_LAPSE_AFTER = dt.timedelta(days=30)
-# The no-show that lapses the application.
-NO_SHOWS_BEFORE_LAPSE = 2
 MAX_DURATION_MINUTES = 600
 
 Reason = str | Promise
@@ -365,7 +366,7 @@ def booking_record_attendance(
         if (
             not attended
             and application.status == AWAITING
-            and _no_shows(application.pk) >= NO_SHOWS_BEFORE_LAPSE
+            and no_shows(application.pk) >= NO_SHOWS_BEFORE_LAPSE
         ):
             try:
                 with transaction.atomic():
@@ -378,49 +379,6 @@ def booking_record_attendance(
 
 
 # --- lapsing ------------------------------------------------------------------------------
-
-
-def _no_shows(application_id: int) -> int:
-    return Booking.objects.filter(application_id=application_id, state=Booking.State.NO_SHOW).count()
-
-
-def appointment_period_start(application: Application) -> dt.datetime | None:
-    """When the application last entered ``awaiting_appointment``."""
-    result: dt.datetime | None = StatusChange.objects.filter(
-        application=application, to_status=AWAITING
-    ).aggregate(at=Max("occurred_at"))["at"]
-    return result
-
-
-def _has_live_booking(application: Application, since: dt.datetime) -> bool:
-    return Booking.objects.filter(
-        application=application,
-        state__in=[Booking.State.BOOKED, Booking.State.ATTENDED],
-        created_at__gte=since,
-    ).exists()
-
-
-def guard_no_booking_or_second_no_show(application: Application) -> list[Reason]:
-    """``lapse_appointment``: a second no-show, or no booking for ``UNBOOKED_LAPSE_AFTER``."""
-    if _no_shows(application.pk) >= NO_SHOWS_BEFORE_LAPSE:
-        return []
-    since = appointment_period_start(application)
-    if since is None or clock.now() < since + UNBOOKED_LAPSE_AFTER:
-        return [_("The citizen still has time to book an appointment.")]
-    if _has_live_booking(application, since):
-        return [_("The citizen has booked an appointment.")]
-    return []
-
-
-def guard_appointment_outcome_recorded(application: Application) -> list[Reason]:
-    """``resume_review``: an attended appointment of this period has an outcome or result."""
-    since = appointment_period_start(application)
-    recorded = Booking.objects.filter(application=application, state=Booking.State.ATTENDED)
-    if since is not None:
-        recorded = recorded.filter(created_at__gte=since)
-    if not any(b.outcome or b.outcome_data for b in recorded.only("outcome", "outcome_data")):
-        return [_("Record the appointment's outcome first.")]
-    return []
 
 
 def applications_lapse_unbooked(now: dt.datetime | None = None) -> int:
@@ -444,7 +402,7 @@ def applications_lapse_unbooked(now: dt.datetime | None = None) -> int:
                     .filter(pk=application_id, status=AWAITING)
                     .first()
                 )
-                if application is None or _has_live_booking(application, since):
+                if application is None or has_live_booking(application, since):
                     continue
                 application_transition(application_id=application_id, action="lapse_appointment", actor=None)
         except (TransitionRefused, StaleApplication):

@@ -6,8 +6,8 @@ query, then takes the workflow action on every candidate through
 
 * ``applications_expire_unpaid``: ``pending_payment`` past its service's payment window
   (``ServiceDefinition.payment_window_days`` after ``submitted_at``) → ``expire``.
-* ``applications_lapse_revisions``: ``revision_requested`` for more than
-  ``REVISION_DEADLINE`` (14 days since the last change into that status) → ``lapse_revision``.
+* ``applications_lapse_revisions``: ``revision_requested`` past the open revision request's
+  deadline (``guards.REVISION_DEADLINE``, 14 days after the request) → ``lapse_revision``.
 
 The transition's own guards have the last word (``payment_window_over`` for ``expire``, the
 service's ``revision_deadline_passed`` for ``lapse_revision``): a refused candidate is
@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from applications.models import Application
 from applications.registry import all_services
@@ -31,8 +31,6 @@ from applications.services import StaleApplication, TransitionRefused, applicati
 from korlantas.lib import clock
 
 logger = logging.getLogger("korlantas.applications")
-
-REVISION_DEADLINE = dt.timedelta(days=14)
 
 
 def applications_expire_unpaid(now: dt.datetime | None = None) -> int:
@@ -55,21 +53,18 @@ def applications_expire_unpaid(now: dt.datetime | None = None) -> int:
 
 
 def applications_lapse_revisions(now: dt.datetime | None = None) -> int:
-    """Reject every revision request left unanswered past the deadline; returns how many lapsed."""
+    """Reject every revision request left unanswered past its deadline; returns how many lapsed."""
     now = now if now is not None else clock.now()
     candidates = list(
         Application.objects.filter(
-            status="revision_requested", service_code__in=[s.code for s in all_services()]
+            status="revision_requested",
+            service_code__in=[s.code for s in all_services()],
+            revision_requests__resolved_at__isnull=True,
+            revision_requests__deadline__lte=now,
         )
-        .annotate(
-            revision_requested_at=Max(
-                "status_changes__occurred_at",
-                filter=Q(status_changes__to_status="revision_requested"),
-            )
-        )
-        .filter(revision_requested_at__lte=now - REVISION_DEADLINE)
         .order_by("pk")
         .values_list("pk", flat=True)
+        .distinct()
     )
     return _act_on_each(candidates, action="lapse_revision", status="revision_requested")
 

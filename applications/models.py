@@ -262,3 +262,47 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"booking {self.public_id} ({self.state})"
+
+
+class RevisionRequest(models.Model):
+    """What an officer asked the applicant to correct (``request_revision``), with a deadline.
+
+    Written by ``application_transition`` (the request and its resolution) and by
+    ``application_details_save`` / ``attachment_add`` (which flagged items the applicant
+    changed). ``fields`` name fields of the service's details form; ``documents`` name
+    ``Attachment.Kind`` values. Only these may change while the application is
+    ``revision_requested``.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="revision_requests", verbose_name=_("application")
+    )
+    fields = models.JSONField(_("flagged fields"), default=list, blank=True)
+    documents = models.JSONField(_("flagged documents"), default=list, blank=True)
+    note = models.TextField(_("officer's note"))
+    requested_by_id = models.PositiveBigIntegerField(_("requested by"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("requested"), default=clock.now)
+    deadline = models.DateTimeField(_("deadline"))
+    changed_fields = models.JSONField(_("changed fields"), default=list, blank=True)
+    changed_documents = models.JSONField(_("changed documents"), default=list, blank=True)
+    reply = models.TextField(_("applicant's reply"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("revision request")
+        verbose_name_plural = _("revision requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(resolved_at__isnull=True),
+                name="applications_one_open_revision_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"revision request for {self.application_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -40,12 +41,20 @@ class DeliveryChoice(models.TextChoices):
 
 
 # Guards the transition service evaluates itself (applications/services.py).
+# (``applications.guards.BUILTIN`` holds their functions; a test checks the two agree.)
 BUILTIN_GUARDS = frozenset(
     {
+        "appointment_outcome_recorded",
         "handling_office",
+        "items_flagged",
         "next_office_on_route",
+        "no_booking_or_second_no_show",
+        "only_flagged_items_changed",
         "payment_window_over",
+        "photo_checks",
         "reason_given",
+        "required_documents",
+        "revision_deadline_passed",
         "service_approves_on_payment",
         "service_needs_appointment",
     }
@@ -67,6 +76,39 @@ class ServiceRegistrationError(ValueError):
     pass
 
 
+class DetailsForm(forms.Form):
+    """What a citizen fills in for a service, beyond the core's own fields (DESIGN §4: "a
+    per-service detail row holds what only that service needs").
+
+    A service subclasses it and names it in ``ServiceDefinition.details_form``. The core's
+    pages build it with ``application`` (None for a new draft) and ``applicant``; after
+    ``is_valid()`` they read ``subject()`` to create the draft and call ``save(application)``
+    inside the transaction that creates or edits it. While a revision is open, the core
+    disables every field the officer did not flag, so only flagged fields can change.
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        files: Any = None,
+        *,
+        application: Application | None = None,
+        applicant: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, files, **kwargs)
+        self.application = application
+        self.applicant = applicant
+
+    def subject(self) -> str:
+        """The application's short subject (``SIM C``, a plate) from the cleaned data."""
+        raise NotImplementedError
+
+    def save(self, application: Application) -> None:
+        """Store the cleaned data in the service's detail row for ``application``."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     code: str
@@ -82,6 +124,9 @@ class ServiceDefinition:
     delivery_choices: tuple[str, ...] = (DeliveryChoice.COURIER, DeliveryChoice.COLLECTION)
     document_kind: str = ""
     needs_appointment: Callable[[Application], bool] = field(default=_never)
+    details_form: type[DetailsForm] | None = None
+    # One or two sentences for the citizen: what the service is and who it is for.
+    description: str | Promise = ""
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -103,6 +148,11 @@ class ServiceDefinition:
             problems.append(f"unknown delivery choices {unknown_choices}")
         if self.payment_window_days < 1 or self.standard_working_days < 0:
             problems.append("payment_window_days must be ≥ 1 and standard_working_days ≥ 0")
+        unknown_documents = [d for d in self.required_documents if d not in DOCUMENT_KINDS]
+        if unknown_documents:
+            problems.append(f"unknown required documents {unknown_documents}")
+        if self.details_form is not None and not issubclass(self.details_form, DetailsForm):
+            problems.append("details_form must subclass applications.registry.DetailsForm")
         unknown_guards = sorted(set(self.guards) - WORKFLOW_GUARDS)
         if unknown_guards:
             problems.append(f"guards {unknown_guards} are not in the application workflow")
@@ -148,3 +198,31 @@ def get_service(code: str) -> ServiceDefinition:
 
 def all_services() -> list[ServiceDefinition]:
     return sorted(_services.values(), key=lambda s: s.code)
+
+
+# The attachment kinds (``Attachment.Kind``); repeated here because the models import this module.
+DOCUMENT_KINDS = {
+    "photo": _("Photo"),
+    "signature": _("Signature"),
+    "ktp_scan": _("KTP scan"),
+    "supporting": _("Supporting document"),
+}
+
+
+def revisable_fields(service: ServiceDefinition) -> list[tuple[str, str | Promise]]:
+    """The fields an officer can flag: those of the service's details form."""
+    if service.details_form is None:
+        return []
+    return [
+        (name, form_field.label or name.replace("_", " ").capitalize())
+        for name, form_field in service.details_form.base_fields.items()
+    ]
+
+
+def revisable_documents(service: ServiceDefinition) -> list[tuple[str, str | Promise]]:
+    """The documents an officer can flag: the required ones, then supporting documents."""
+    kinds = [
+        *service.required_documents,
+        *(k for k in ("supporting",) if k not in service.required_documents),
+    ]
+    return [(kind, DOCUMENT_KINDS[kind]) for kind in kinds]

@@ -31,7 +31,6 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -41,15 +40,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
-from applications import events, uploads
+from applications import events, guards, uploads
+from applications.guards import GuardContext
 from applications.models import (
     OPEN_APPLICATION_CONSTRAINT,
     SUBJECT_MAX_LENGTH,
     Application,
     Attachment,
+    RevisionRequest,
     StatusChange,
 )
-from applications.registry import ServiceDefinition, get_service
+from applications.registry import DetailsForm, get_service
 from applications.workflow import APPLICATION_WORKFLOW, CITIZEN, SYSTEM, TERMINAL
 from audit.services import audit_record
 from korlantas.lib import clock
@@ -202,16 +203,118 @@ def application_subject_refresh(*, application_id: int) -> Application:
     return application
 
 
+# --- the applicant's data: drafts and corrections -----------------------------------------
+
+# States in which the applicant may change their data (in a revision, only what is flagged).
+EDITABLE_STATES = frozenset({"draft", "revision_requested"})
+
+
+class EditRefused(ApplicationError):
+    """The applicant may not change this now. Codes: ``not_your_application``,
+    ``wrong_state``, ``not_flagged``."""
+
+    MESSAGES: dict[str, Reason] = {
+        "not_your_application": _("This is not your application."),
+        "wrong_state": _("This application can no longer be changed."),
+        "not_flagged": _("Only what the officer flagged can be changed."),
+    }
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message: Reason = self.MESSAGES[code]
+
+
+def application_start(
+    *, applicant: User, service_code: str, details: DetailsForm | None, delivery_choice: str = ""
+) -> Application:
+    """A draft from the citizen's first page: the service's details form (valid) gives the
+    subject and is saved with the draft, in one transaction.
+
+    Raises ``DuplicateOpenApplication`` (nothing is saved then).
+    """
+    service = get_service(service_code)
+    subject = details.subject() if details is not None else str(service.name)
+    with transaction.atomic():
+        application = application_create(
+            applicant=applicant, service_code=service.code, subject=subject, delivery_choice=delivery_choice
+        )
+        if details is not None:
+            details.save(application)
+    return application
+
+
+def application_details_save(
+    *,
+    application_id: int,
+    actor: User,
+    details: DetailsForm | None,
+    delivery_choice: str | None = None,
+    expected_version: int | None = None,
+) -> Application:
+    """The applicant changes their draft, or the flagged fields of a returned application.
+
+    ``details`` is the service's details form, valid, built by the page with the fields the
+    officer did not flag disabled (Django ignores posted values of disabled fields). The
+    changed field names are recorded on the open revision request; a change to a field that
+    was not flagged is refused. Only field names reach the audit trail, never values.
+    Raises ``EditRefused``, ``StaleApplication`` or ``DuplicateOpenApplication``.
+    """
+    with transaction.atomic():
+        application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
+        if expected_version is not None and application.version != expected_version:
+            raise StaleApplication(expected_version, application.version)
+        _check_editable(application, actor)
+        service = get_service(application.service_code)
+        changed = sorted(details.changed_data) if details is not None else []
+        revision = (
+            guards.open_revision_request(application) if application.status == "revision_requested" else None
+        )
+        if revision is not None:
+            if set(changed) - set(revision.fields) or delivery_choice is not None:
+                raise EditRefused("not_flagged")
+            revision.changed_fields = sorted(set(revision.changed_fields) | set(changed))
+            revision.save(update_fields=["changed_fields"])
+        update = ["version"]
+        if delivery_choice is not None and delivery_choice != application.delivery_choice:
+            if delivery_choice not in service.delivery_choices:
+                raise ValueError(f"service {service.code!r} does not offer delivery {delivery_choice!r}")
+            application.delivery_choice = delivery_choice
+            update.append("delivery_choice")
+            changed.append("delivery_choice")
+        if details is not None:
+            details.save(application)
+            subject = details.subject().strip()[:SUBJECT_MAX_LENGTH]
+            if subject and subject != application.subject:
+                application.subject = subject
+                update.append("subject")
+        application.version += 1
+        try:
+            with transaction.atomic():
+                application.save(update_fields=update)
+        except IntegrityError as exc:
+            if _constraint_name(exc) == OPEN_APPLICATION_CONSTRAINT:
+                raise DuplicateOpenApplication() from exc
+            raise
+        audit_record(
+            action="application.details_changed",
+            actor_id=actor.pk,
+            object_type=OBJECT_TYPE,
+            object_id=str(application.public_id),
+            details={"fields": changed},
+            office_id=application.handling_office_id,
+        )
+    return application
+
+
+def _check_editable(application: Application, actor: User) -> None:
+    if actor.pk != application.applicant_id:
+        raise EditRefused("not_your_application")
+    if application.status not in EDITABLE_STATES:
+        raise EditRefused("wrong_state")
+
+
 # --- the transition -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Context:
-    application: Application
-    service: ServiceDefinition
-    actor: User | None
-    note: str
-    office: Office | None
 
 
 def application_transition(
@@ -222,11 +325,15 @@ def application_transition(
     expected_version: int | None = None,
     note: str = "",
     office: Office | None = None,
+    flagged_fields: Sequence[str] = (),
+    flagged_documents: Sequence[str] = (),
 ) -> Application:
     """Take ``action`` on the application; the only code that changes ``Application.status``.
 
     ``office`` is the handling office to set: required for ``submit`` (an office of the
     route's first kind) and ``forward`` (an office of the route's next kind); refused otherwise.
+    ``flagged_fields`` / ``flagged_documents`` are what ``request_revision`` asks to correct
+    (fields of the service's details form, attachment kinds); the note says what is wrong.
     Returns the updated application. Raises ``TransitionRefused``, ``StaleApplication``, or
     ``TransitionOutsideTransaction`` (outside an atomic block).
     """
@@ -236,6 +343,8 @@ def application_transition(
         )
     if office is not None and action not in ("submit", "forward"):
         raise ValueError(f"an office is only given to 'submit' and 'forward', not {action!r}")
+    if (flagged_fields or flagged_documents) and action != "request_revision":
+        raise ValueError(f"flagged items are only given to 'request_revision', not {action!r}")
     application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
     actor_id = actor.pk if actor is not None else None
     role = "?"
@@ -250,7 +359,15 @@ def application_transition(
         if actor is not None and role in (OFFICER, SUPERVISOR):
             _check_staff_scope(application, actor, role)
         service = get_service(application.service_code)
-        context = _Context(application, service, actor, note, office)
+        context = GuardContext(
+            application,
+            service,
+            actor,
+            note,
+            office,
+            flagged_fields=tuple(dict.fromkeys(flagged_fields)),
+            flagged_documents=tuple(dict.fromkeys(flagged_documents)),
+        )
         if action == "submit":
             _check_first_office(context)
         reasons = _failing_guards(transition, context)
@@ -349,7 +466,7 @@ def _in_office_scope(application: Application, actor: User, role: str) -> bool:
     return role == SUPERVISOR and membership.polda_id is not None and membership.polda_id == office.polda_id
 
 
-def _check_first_office(context: _Context) -> None:
+def _check_first_office(context: GuardContext) -> None:
     office = context.office
     if office is None or not office.is_active or office.kind != context.service.route[0]:
         raise TransitionRefused(
@@ -357,10 +474,10 @@ def _check_first_office(context: _Context) -> None:
         )
 
 
-def _failing_guards(transition: Transition, context: _Context) -> list[Reason]:
+def _failing_guards(transition: Transition, context: GuardContext) -> list[Reason]:
     reasons: list[Reason] = []
     for name in transition.guards:
-        builtin = _BUILTIN_GUARDS.get(name)
+        builtin = guards.BUILTIN.get(name)
         if builtin is not None:
             reasons.extend(builtin(context))
             continue
@@ -373,61 +490,12 @@ def _failing_guards(transition: Transition, context: _Context) -> list[Reason]:
     return reasons
 
 
-def _guard_handling_office(context: _Context) -> list[Reason]:
-    if context.application.handling_office_id is None:
-        return [_("No office handles this application.")]
-    return []
-
-
-def _guard_next_office_on_route(context: _Context) -> list[Reason]:
-    route = context.service.route
-    current = context.application.handling_office
-    position = route.index(current.kind) if current is not None and current.kind in route else None
-    if position is None or position + 1 >= len(route):
-        return [_("This application has no further office on its route.")]
-    office = context.office
-    if office is None or not office.is_active or office.kind != route[position + 1]:
-        return [_("Choose an open office of the next kind on the route.")]
-    return []
-
-
-def _guard_payment_window_over(context: _Context) -> list[Reason]:
-    submitted_at = context.application.submitted_at
-    window = dt.timedelta(days=context.service.payment_window_days)
-    if submitted_at is None or clock.now() < submitted_at + window:
-        return [_("The payment window is not over yet.")]
-    return []
-
-
-def _guard_reason_given(context: _Context) -> list[Reason]:
-    return [] if context.note.strip() else [_("Give the reason.")]
-
-
-def _guard_service_approves_on_payment(context: _Context) -> list[Reason]:
-    return [] if context.service.approves_on_payment else [_("This service is not approved on payment.")]
-
-
-def _guard_service_needs_appointment(context: _Context) -> list[Reason]:
-    if context.service.needs_appointment(context.application):
-        return []
-    return [_("This application needs no appointment.")]
-
-
-_BUILTIN_GUARDS: dict[str, Callable[[_Context], list[Reason]]] = {
-    "handling_office": _guard_handling_office,
-    "next_office_on_route": _guard_next_office_on_route,
-    "payment_window_over": _guard_payment_window_over,
-    "reason_given": _guard_reason_given,
-    "service_approves_on_payment": _guard_service_approves_on_payment,
-    "service_needs_appointment": _guard_service_needs_appointment,
-}
-
-
-def _apply(application: Application, transition: Transition, context: _Context) -> dt.datetime:
+def _apply(application: Application, transition: Transition, context: GuardContext) -> dt.datetime:
     """Set the new status, version and milestones, and save them; returns the time of the change."""
     now = clock.now()
     action = transition.name
     fields = ["status", "version"]
+    leaving_revision = application.status == "revision_requested"
     application.status = transition.target
     application.version += 1
     if action == "submit":
@@ -450,6 +518,21 @@ def _apply(application: Application, transition: Transition, context: _Context) 
     if action == "forward":
         application.handling_office = context.office
         fields.append("handling_office")
+    if action == "request_revision":
+        RevisionRequest.objects.create(
+            application=application,
+            fields=list(context.flagged_fields),
+            documents=list(context.flagged_documents),
+            note=context.note,
+            requested_by_id=context.actor.pk if context.actor is not None else None,
+            requested_at=now,
+            deadline=now + guards.REVISION_DEADLINE,
+        )
+    elif leaving_revision:
+        # Answered (resubmit), lapsed or withdrawn: the request is closed either way.
+        RevisionRequest.objects.filter(application=application, resolved_at__isnull=True).update(
+            resolved_at=now, reply=context.note if action == "resubmit" else ""
+        )
     if action == "claim":
         application.assigned_officer = context.actor
         fields.append("assigned_officer")
@@ -529,7 +612,7 @@ MAX_SUPPORTING_ATTACHMENTS = 10
 
 class AttachmentRefused(ApplicationError):
     """The file may not be added now. Codes: ``not_your_application``, ``wrong_state``,
-    ``too_many_files``. (A file that fails the checks raises ``uploads.UploadRejected``.)"""
+    ``too_many_files``, ``not_flagged``. (A file that fails the checks raises ``uploads.UploadRejected``.)"""
 
     MESSAGES: dict[str, Reason] = {
         "not_your_application": _("This is not your application."),
@@ -537,6 +620,7 @@ class AttachmentRefused(ApplicationError):
             "Files can only be added while the application is a draft or returned for revision."
         ),
         "too_many_files": _("This application already has the most supporting documents allowed."),
+        "not_flagged": _("Only the documents the officer flagged can be replaced."),
     }
 
     def __init__(self, code: str) -> None:
@@ -558,12 +642,12 @@ def attachment_add(*, application_id: int, kind: str, uploaded_file: Any, actor:
     if kind not in Attachment.Kind.values:
         raise ValueError(f"unknown attachment kind {kind!r}")
     # Cheap refusals before the costly checks; repeated under the lock below.
-    _check_attachment_allowed(Application.objects.get(pk=application_id), actor)
+    _check_attachment_allowed(Application.objects.get(pk=application_id), actor, kind)
     clean = uploads.validate_and_normalise(uploaded_file, kind=kind)
 
     with transaction.atomic():
         application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
-        _check_attachment_allowed(application, actor)
+        _check_attachment_allowed(application, actor, kind)
         replaced: list[str] = []
         if kind in Attachment.SINGLE_KINDS:
             for old in Attachment.objects.filter(application=application, kind=kind):
@@ -602,6 +686,12 @@ def attachment_add(*, application_id: int, kind: str, uploaded_file: Any, actor:
         except BaseException:
             storage.delete(stored_name)
             raise
+        revision = (
+            guards.open_revision_request(application) if application.status == "revision_requested" else None
+        )
+        if revision is not None and kind not in revision.changed_documents:
+            revision.changed_documents = [*revision.changed_documents, kind]
+            revision.save(update_fields=["changed_documents"])
         for name in replaced:
             transaction.on_commit(_delete_stored(storage, name), robust=True)
     return attachment
@@ -614,11 +704,15 @@ def _delete_stored(storage: Any, name: str) -> Callable[[], None]:
     return delete_replaced_file
 
 
-def _check_attachment_allowed(application: Application, actor: User) -> None:
+def _check_attachment_allowed(application: Application, actor: User, kind: str) -> None:
     if actor.pk != application.applicant_id:
         raise AttachmentRefused("not_your_application")
     if application.status not in ATTACHMENT_STATES:
         raise AttachmentRefused("wrong_state")
+    if application.status == "revision_requested":
+        revision = guards.open_revision_request(application)
+        if revision is None or kind not in revision.documents:
+            raise AttachmentRefused("not_flagged")
 
 
 def attachment_for_download(*, public_id: Any, user: User) -> tuple[Attachment, bool] | None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django import forms
 from django.db import transaction
 
 from accounts import roles
 from accounts.models import StaffMembership, User
 from applications import registry
 from applications.models import Application
-from applications.registry import SERVICE_GUARDS, ServiceDefinition
+from applications.registry import SERVICE_GUARDS, DetailsForm, ServiceDefinition
 from applications.services import application_create, application_transition
 from offices.models import Office
 from tests.accounts.factories import make_staff
@@ -21,6 +22,28 @@ from tests.factories import UserFactory
 from tests.offices.factories import OfficeFactory
 
 SERVICE_CODE = "test_permit"
+
+
+# The test service's "detail row": colour per application id (reset by the ``service`` fixture).
+TEST_DETAILS: dict[int, dict[str, str]] = {}
+
+
+class TestPermitDetails(DetailsForm):
+    """The test service's own fields: the plate gives the subject; the colour is stored aside."""
+
+    plate = forms.CharField(label="Plate", max_length=12)
+    colour = forms.CharField(label="Colour", max_length=20)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.application is not None and not self.is_bound:
+            self.initial = {"plate": self.application.subject, **TEST_DETAILS.get(self.application.pk, {})}
+
+    def subject(self) -> str:
+        return str(self.cleaned_data["plate"]).upper()
+
+    def save(self, application: Application) -> None:
+        TEST_DETAILS[application.pk] = {"colour": self.cleaned_data["colour"]}
 
 
 @dataclass
@@ -53,6 +76,7 @@ def service() -> Iterator[ServiceUnderTest]:
         standard_working_days=5,
         delivery_choices=("courier", "digital"),
         document_kind="test_permit",
+        details_form=TestPermitDetails,
     )
     registry.register_service(definition)
     test_service = ServiceUnderTest(definition=definition, failures=failures)
@@ -61,6 +85,7 @@ def service() -> Iterator[ServiceUnderTest]:
         yield test_service
     finally:
         registry.unregister_service(SERVICE_CODE)
+        TEST_DETAILS.clear()
 
 
 @pytest.fixture

@@ -50,12 +50,9 @@ PHYSICAL = AppointmentSlot.Kind.PHYSICAL_CHECK
 
 @pytest.fixture
 def appointment_service(service: ServiceUnderTest) -> ServiceDefinition:
-    """The test service, needing appointments, with the appointment guards of ``appointments``."""
+    """The test service, needing appointments (the core decides the appointment guards)."""
     registry.unregister_service(SERVICE_CODE)
-    guards = dict(service.definition.guards)
-    guards["no_booking_or_second_no_show"] = appointments.guard_no_booking_or_second_no_show
-    guards["appointment_outcome_recorded"] = appointments.guard_appointment_outcome_recorded
-    definition = dataclasses.replace(service.definition, guards=guards, needs_appointment=lambda a: True)
+    definition = dataclasses.replace(service.definition, needs_appointment=lambda a: True)
     return registry.register_service(definition)  # the ``service`` fixture unregisters it
 
 

@@ -16,7 +16,9 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from applications import registry
-from applications.jobs import REVISION_DEADLINE, applications_expire_unpaid, applications_lapse_revisions
+from applications import guards
+from applications.guards import REVISION_DEADLINE
+from applications.jobs import applications_expire_unpaid, applications_lapse_revisions
 from applications.models import Application, StatusChange
 from applications.services import application_create
 from applications.tasks import expire_unpaid_applications, lapse_unanswered_revisions
@@ -45,7 +47,7 @@ def _revision_requested(citizen: User, officer: User, samsat: Office, subject: s
     application = to_status(
         make_application(citizen, subject), "in_review", citizen=citizen, officer=officer, office=samsat
     )
-    return act(application, "request_revision", officer, note="Photo is blurred")
+    return act(application, "request_revision", officer, note="Is the colour right?", flagged_fields=["colour"])
 
 
 def _status(application: Application) -> str:
@@ -201,10 +203,10 @@ def test_the_deadline_counts_from_the_latest_request(
 ) -> None:
     application = _revision_requested(citizen, officer, samsat, "B 1 AA")
     clock_at(START + dt.timedelta(days=3))
-    application = act(application, "resubmit", citizen)
+    application = act(application, "resubmit", citizen, note="It is red, as on the STNK.")
     application = act(application, "claim", officer)
     clock_at(START + dt.timedelta(days=10))
-    act(application, "request_revision", officer, note="Still blurred")
+    act(application, "request_revision", officer, note="Still unsure", flagged_fields=["colour"])
 
     clock_at(START + dt.timedelta(days=20))
     assert applications_lapse_revisions() == 0
@@ -236,13 +238,17 @@ def test_a_refusing_guard_is_skipped_and_the_others_still_lapse(
 ) -> None:
     applications = [_revision_requested(citizen, officer, samsat, f"B {n} AA") for n in (1, 2)]
     clock_at(START + dt.timedelta(days=30))
-    service.failures["revision_deadline_passed"] = ["Not yet."]
+    held_back = applications[0].pk
 
-    assert applications_lapse_revisions() == 0
-    assert [_status(a) for a in applications] == ["revision_requested"] * 2
+    def refuse_the_first(context: guards.GuardContext) -> list[str]:
+        return ["Not yet."] if context.application.pk == held_back else []
 
-    service.failures.clear()
-    assert applications_lapse_revisions() == 2
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(guards.BUILTIN, "revision_deadline_passed", refuse_the_first)
+        assert applications_lapse_revisions() == 1
+    assert [_status(a) for a in applications] == ["revision_requested", "rejected"]
+
+    assert applications_lapse_revisions() == 1
 
 
 def test_the_lapse_task_runs_the_job(

@@ -237,12 +237,12 @@ def test_failing_guards_block_with_every_reason(
     service: ServiceUnderTest, citizen: User, samsat: Office
 ) -> None:
     application = make_application(citizen)
-    service.failures["required_documents"] = ["Upload the health certificate."]
-    service.failures["photo_checks"] = ["The photo is blurred."]
+    service.failures["profile_and_identity"] = ["Verify your identity first."]
+    service.failures["service_eligibility"] = ["You are too young for this licence."]
     with pytest.raises(TransitionRefused) as refused:
         act(application, "submit", citizen, office=samsat)
     assert refused.value.code == "guards_failed"
-    assert refused.value.reasons == ("Upload the health certificate.", "The photo is blurred.")
+    assert refused.value.reasons == ("Verify your identity first.", "You are too young for this licence.")
     _nothing_written(application, history=0, audit=1)
 
     service.failures.clear()
