@@ -2,21 +2,21 @@
 
 from django.urls import path
 
-from applications import views
+from applications.views import attachments, citizen, queue, review
 
 app_name = "applications"
 
 urlpatterns = [
-    path("berkas/<uuid:public_id>/", views.attachment_download, name="attachment_download"),
-    path("warga/permohonan/", views.my_applications, name="mine"),
-    path("warga/permohonan/<uuid:public_id>/", views.application_detail, name="detail"),
-    path("warga/permohonan/<uuid:public_id>/batal/", views.application_cancel, name="cancel"),
+    path("berkas/<uuid:public_id>/", attachments.attachment_download, name="attachment_download"),
+    path("warga/permohonan/", citizen.my_applications, name="mine"),
+    path("warga/permohonan/<uuid:public_id>/", citizen.application_detail, name="detail"),
+    path("warga/permohonan/<uuid:public_id>/batal/", citizen.application_cancel, name="cancel"),
     # Under /staf/: StaffMFARequiredMiddleware applies.
-    path("staf/antrean/", views.queue, name="queue"),
-    path("staf/antrean/cari/", views.queue_search, name="queue_search"),
-    path("staf/antrean/<uuid:public_id>/ambil/", views.queue_claim, name="queue_claim"),
-    path("staf/antrean/<uuid:public_id>/lepas/", views.queue_release, name="queue_release"),
-    path("staf/antrean/<uuid:public_id>/alihkan/", views.queue_reassign, name="queue_reassign"),
-    path("staf/antrean/<uuid:public_id>/", views.review, name="review"),
-    path("staf/antrean/<uuid:public_id>/putuskan/", views.decide, name="decide"),
+    path("staf/antrean/", queue.queue, name="queue"),
+    path("staf/antrean/cari/", queue.queue_search, name="queue_search"),
+    path("staf/antrean/<uuid:public_id>/ambil/", queue.queue_claim, name="queue_claim"),
+    path("staf/antrean/<uuid:public_id>/lepas/", queue.queue_release, name="queue_release"),
+    path("staf/antrean/<uuid:public_id>/alihkan/", queue.queue_reassign, name="queue_reassign"),
+    path("staf/antrean/<uuid:public_id>/", review.review, name="review"),
+    path("staf/antrean/<uuid:public_id>/putuskan/", review.decide, name="decide"),
 ]

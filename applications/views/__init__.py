@@ -1,0 +1,1 @@
+"""The applications app's pages, one module per audience (see applications/urls.py)."""

@@ -1,0 +1,224 @@
+"""The officers' queue (``/staf/antrean/``): an office's actionable applications, filtered by
+GET parameters; the search box is a POST rendered in place, since it may hold a NIK, which never
+travels in a URL. Claim, release and reassign are POSTs that look the application up within the
+user's offices first (another office's application is a 404) and then call the services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import roles
+from accounts.models import CitizenProfile, User
+from accounts.selectors import log_nik_lookup
+from accounts.views import role_required
+from applications import selectors
+from applications.forms import (
+    QueueFilterForm,
+    QueueSearchForm,
+    ReassignForm,
+    VersionForm,
+)
+from applications.models import Application
+from applications.registry import UnknownService, get_service
+from applications.services import (
+    StaleApplication,
+    TransitionRefused,
+    application_reassign,
+    application_transition,
+)
+from applications.views.common import report_refusal
+from korlantas.lib import clock
+from korlantas.lib.http import AuthenticatedHttpRequest
+
+QUEUE_PAGE_SIZE = 25
+
+
+# --- the officers' review queue -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    application: Application
+    service_name: str | Promise
+    applicant_name: str
+    overdue: bool
+    can_claim: bool
+    can_release: bool
+    officers: list[User]  # those a supervisor may hand the claim to; empty for others
+
+
+def _queue_rows(
+    request: AuthenticatedHttpRequest, applications: Iterable[Application]
+) -> tuple[list[QueueRow], bool]:
+    user = request.user
+    is_supervisor = roles.SUPERVISOR in roles.roles_of(user)
+    officers = selectors.reassignable_officers(user=user) if is_supervisor else {}
+    today = clock.today()
+    rows = []
+    for application in applications:
+        try:
+            service_name: str | Promise = get_service(application.service_code).name
+        except UnknownService:
+            service_name = application.service_code
+        try:
+            applicant_name = application.applicant.citizen_profile.full_name
+        except CitizenProfile.DoesNotExist:
+            applicant_name = ""
+        in_review = application.status == "in_review"
+        rows.append(
+            QueueRow(
+                application=application,
+                service_name=service_name,
+                applicant_name=applicant_name,
+                overdue=application.due_date is not None and application.due_date < today,
+                can_claim=application.status == "queued",
+                can_release=in_review and (is_supervisor or application.assigned_officer_id == user.pk),
+                officers=(
+                    [o for o in officers.get(application.handling_office_id or 0, []) if o.pk != user.pk]
+                    if in_review and is_supervisor
+                    else []
+                ),
+            )
+        )
+    return rows, is_supervisor
+
+
+def _render_queue(request: AuthenticatedHttpRequest, context: dict[str, Any]) -> HttpResponse:
+    return render(request, "applications/queue.html", context)
+
+
+@role_required(roles.OFFICER, roles.SUPERVISOR)
+@require_GET
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    filter_form = QueueFilterForm(request.GET or None)
+    applications = selectors.office_work_queue(user=request.user, filters=filter_form.filters())
+    page = Paginator(applications, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows, is_supervisor = _queue_rows(request, page.object_list)
+    return _render_queue(
+        request,
+        {
+            "filter_form": filter_form,
+            "search_form": QueueSearchForm(),
+            "rows": rows,
+            "page": page,
+            "filters_query": filter_form.query_string(),
+            "is_supervisor": is_supervisor,
+            "searching": False,
+        },
+    )
+
+
+@role_required(roles.OFFICER, roles.SUPERVISOR)
+@require_POST
+def queue_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    search_form = QueueSearchForm(request.POST)
+    searched_by_nik = False
+    applications: list[Application] = []
+    if search_form.is_valid():
+        text = search_form.cleaned_data["text"]
+        applications = selectors.office_work_search(user=request.user, text=text)
+        if selectors.is_nik(text):
+            searched_by_nik = True
+            # Looking a person up by NIK is an access to personal data; the NIK is not echoed.
+            log_nik_lookup(request, found=len(applications))
+            search_form = QueueSearchForm()
+    rows, is_supervisor = _queue_rows(request, applications)
+    return _render_queue(
+        request,
+        {
+            "filter_form": QueueFilterForm(),
+            "search_form": search_form,
+            "rows": rows,
+            "page": None,
+            "filters_query": "",
+            "is_supervisor": is_supervisor,
+            "searching": True,
+            "searched_by_nik": searched_by_nik,
+            "search_limit": selectors.SEARCH_LIMIT,
+        },
+    )
+
+
+def _back_to_queue(request: HttpRequest) -> HttpResponse:
+    """To the queue, with the filters the action was taken from (re-validated; never a NIK)."""
+    query = QueueFilterForm(QueryDict(request.POST.get("filters", ""))).query_string()
+    url = reverse("applications:queue")
+    return redirect(f"{url}?{query}" if query else url)
+
+
+def _scoped_application(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Application:
+    """Another office's application is a 404, as if it did not exist."""
+    return get_object_or_404(selectors.staff_scope(user=request.user), public_id=public_id)
+
+
+def _take_action(
+    request: AuthenticatedHttpRequest, public_id: uuid.UUID, action: str, done: str | Promise
+) -> HttpResponse:
+    application = _scoped_application(request, public_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest()
+    try:
+        with transaction.atomic(durable=True):
+            application_transition(
+                application_id=application.pk,
+                action=action,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+    except (StaleApplication, TransitionRefused) as error:
+        report_refusal(request, error)
+    else:
+        messages.success(request, str(done))
+    return _back_to_queue(request)
+
+
+@role_required(roles.OFFICER, roles.SUPERVISOR)
+@require_POST
+def queue_claim(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _take_action(request, public_id, "claim", _("You claimed the application."))
+
+
+@role_required(roles.OFFICER, roles.SUPERVISOR)
+@require_POST
+def queue_release(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _take_action(request, public_id, "release", _("The application is back in the queue."))
+
+
+@role_required(roles.SUPERVISOR)
+@require_POST
+def queue_reassign(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    application = _scoped_application(request, public_id)
+    officers = selectors.reassignable_officers(user=request.user).get(application.handling_office_id or 0, [])
+    form = ReassignForm(
+        request.POST, officers=User.objects.filter(pk__in=[officer.pk for officer in officers])
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose an officer of the handling office."))
+        return _back_to_queue(request)
+    try:
+        application_reassign(
+            application_id=application.pk,
+            supervisor=request.user,
+            officer=form.cleaned_data["officer"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except (StaleApplication, TransitionRefused) as error:
+        report_refusal(request, error)
+    else:
+        messages.success(request, _("The application is reassigned."))
+    return _back_to_queue(request)
