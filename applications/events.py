@@ -59,6 +59,8 @@ class TimelineEntry:
     label: str | Promise
     source: str  # the contributing app, e.g. "payments"
     detail: str | Promise = ""
+    # What the person reading the timeline is told about the step (a reason, a note); may be empty.
+    note: str | Promise = ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from applications.models import Application, Attachment, Booking, RevisionRequest, StatusChange
+from applications.reasons import RejectionReason
 from applications.registry import ServiceDefinition, revisable_documents, revisable_fields
 from applications.uploads import PHOTO_MIN_HEIGHT, PHOTO_MIN_WIDTH
 from korlantas.lib import clock
@@ -44,6 +45,7 @@ class GuardContext:
     office: Office | None
     flagged_fields: Sequence[str] = field(default=())
     flagged_documents: Sequence[str] = field(default=())
+    reason: str = ""
 
 
 def handling_office(context: GuardContext) -> list[Reason]:
@@ -73,7 +75,13 @@ def payment_window_over(context: GuardContext) -> list[Reason]:
 
 
 def reason_given(context: GuardContext) -> list[Reason]:
-    return [] if context.note.strip() else [_("Give the reason.")]
+    """``reject``: a reason from the list, and a note saying what exactly is wrong."""
+    reasons: list[Reason] = []
+    if context.reason not in RejectionReason.values:
+        reasons.append(_("Choose a reason from the list."))
+    if not context.note.strip():
+        reasons.append(_("Give the reason."))
+    return reasons
 
 
 def service_approves_on_payment(context: GuardContext) -> list[Reason]:

@@ -123,6 +123,8 @@ class StatusChange(models.Model):
     actor_id = models.PositiveBigIntegerField(_("actor"), null=True, blank=True)
     actor_role = models.CharField(_("role"), max_length=16)
     note = models.TextField(_("note"), blank=True)
+    # A ``reasons.RejectionReason`` for ``reject``; empty otherwise.
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
     occurred_at = models.DateTimeField(_("when"), default=clock.now)
 
     class Meta:

@@ -8,12 +8,15 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 
 from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
 from accounts.services import nik_index
 from applications import events
-from applications.models import STATUS_LABELS, Application, Attachment, Booking
+from applications.models import STATUS_LABELS, Application, Attachment, Booking, StatusChange
+from applications.reasons import RejectionReason
 from korlantas.lib import clock
 from offices.models import Office
 
@@ -60,12 +63,21 @@ def application_timeline(*, application: Application) -> list[events.TimelineEnt
             label=STATUS_LABELS[change.to_status],
             source="applications",
             detail=change.action,
+            note=_step_note(change),
         )
         for change in application.status_changes.all()
     ]
     for provider in events.timeline_providers():
         entries.extend(provider(application))
     return sorted(entries, key=lambda entry: entry.occurred_at)
+
+
+def _step_note(change: StatusChange) -> str | Promise:
+    """The reason and the note of a step, as the applicant may read them."""
+    if change.reason in RejectionReason.values:
+        label = RejectionReason(change.reason).label
+        return format_lazy("{}: {}", label, change.note) if change.note else label
+    return change.note
 
 
 def review_panels(*, application: Application, viewer: User) -> list[events.ReviewPanel]:

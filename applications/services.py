@@ -327,6 +327,7 @@ def application_transition(
     office: Office | None = None,
     flagged_fields: Sequence[str] = (),
     flagged_documents: Sequence[str] = (),
+    reason: str = "",
 ) -> Application:
     """Take ``action`` on the application; the only code that changes ``Application.status``.
 
@@ -334,6 +335,7 @@ def application_transition(
     route's first kind) and ``forward`` (an office of the route's next kind); refused otherwise.
     ``flagged_fields`` / ``flagged_documents`` are what ``request_revision`` asks to correct
     (fields of the service's details form, attachment kinds); the note says what is wrong.
+    ``reason`` is the ``reasons.RejectionReason`` of a ``reject``.
     Returns the updated application. Raises ``TransitionRefused``, ``StaleApplication``, or
     ``TransitionOutsideTransaction`` (outside an atomic block).
     """
@@ -343,6 +345,8 @@ def application_transition(
         )
     if office is not None and action not in ("submit", "forward"):
         raise ValueError(f"an office is only given to 'submit' and 'forward', not {action!r}")
+    if reason and action != "reject":
+        raise ValueError(f"a reason is only given to 'reject', not {action!r}")
     if (flagged_fields or flagged_documents) and action != "request_revision":
         raise ValueError(f"flagged items are only given to 'request_revision', not {action!r}")
     application = Application.objects.select_for_update(of=("self",)).get(pk=application_id)
@@ -367,6 +371,7 @@ def application_transition(
             office,
             flagged_fields=tuple(dict.fromkeys(flagged_fields)),
             flagged_documents=tuple(dict.fromkeys(flagged_documents)),
+            reason=reason,
         )
         if action == "submit":
             _check_first_office(context)
@@ -395,11 +400,14 @@ def application_transition(
         actor_id=actor_id,
         actor_role=role,
         note=note,
+        reason=reason,
         occurred_at=now,
     )
     details: dict[str, object] = {"from_status": from_status, "to_status": transition.target, "role": role}
     if action == "forward":
         details["to_office"] = application.handling_office_id
+    if reason:
+        details["reason"] = reason
     audit_record(
         action=f"application.{action}",
         actor_id=actor_id,

@@ -55,7 +55,11 @@ def test_two_decisions_at_once_exactly_one_wins(service: ServiceUnderTest, samsa
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '10s'")
             application_transition(
-                application_id=application.pk, action="reject", actor=supervisor, note="No."
+                application_id=application.pk,
+                action="reject",
+                actor=supervisor,
+                note="No.",
+                reason="documents_invalid",
             )
         return "rejected"
 

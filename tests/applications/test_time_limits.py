@@ -15,8 +15,7 @@ import time_machine
 from django.db import connection, transaction
 
 from accounts.models import User
-from applications import registry
-from applications import guards
+from applications import guards, registry
 from applications.guards import REVISION_DEADLINE
 from applications.jobs import applications_expire_unpaid, applications_lapse_revisions
 from applications.models import Application, StatusChange
@@ -47,7 +46,9 @@ def _revision_requested(citizen: User, officer: User, samsat: Office, subject: s
     application = to_status(
         make_application(citizen, subject), "in_review", citizen=citizen, officer=officer, office=samsat
     )
-    return act(application, "request_revision", officer, note="Is the colour right?", flagged_fields=["colour"])
+    return act(
+        application, "request_revision", officer, note="Is the colour right?", flagged_fields=["colour"]
+    )
 
 
 def _status(application: Application) -> str:

@@ -291,7 +291,9 @@ def test_builtin_guards(
     application = act(application, "claim", bpkb_officer)
     with pytest.raises(TransitionRefused, match="no further office"):
         act(application, "forward", bpkb_officer, office=samsat)
-    application = act(application, "reject", bpkb_officer, note="Frame number does not match.")
+    application = act(
+        application, "reject", bpkb_officer, note="Frame number does not match.", reason="data_mismatch"
+    )
     assert application.status == "rejected"
     assert application.status_changes.last().note == "Frame number does not match."  # type: ignore[union-attr]
 
