@@ -18,12 +18,14 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pikepdf
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, ImageStat
+
+if TYPE_CHECKING:
+    import pikepdf
 
 PHOTO = "photo"
 SIGNATURE = "signature"
@@ -250,6 +252,8 @@ _ACTION_TYPES = {
 
 
 def _clean_pdf(data: bytes) -> CleanFile:
+    import pikepdf  # imported on first use: most processes never open a PDF
+
     try:
         pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
@@ -286,6 +290,8 @@ def _clean_pdf(data: bytes) -> CleanFile:
 
 def _pdf_problem(pdf: pikepdf.Pdf) -> str | None:
     """The first kind of active content found in any object (catalog, pages, annotations, names)."""
+    import pikepdf  # imported on first use: most processes never open a PDF
+
     found: set[str] = set()
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Stream):
@@ -303,6 +309,8 @@ def _pdf_problem(pdf: pikepdf.Pdf) -> str | None:
 
 
 def _dictionary_problems(dictionary: Any, depth: int = 0) -> set[str]:
+    import pikepdf  # already loaded by _clean_pdf; a dictionary lookup here
+
     found: set[str] = set()
     if depth > 8:
         return found
