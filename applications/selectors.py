@@ -7,18 +7,20 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 
-from accounts.models import StaffMembership, User
+from accounts.models import CitizenProfile, StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
 from accounts.services import nik_index
 from applications import events
+from applications.appointments import CHANGE_CUTOFF
 from applications.models import STATUS_LABELS, Application, Attachment, Booking, StatusChange
 from applications.reasons import RejectionReason
+from applications.registry import ServiceDefinition, get_service
 from korlantas.lib import clock
-from offices.models import Office
+from offices.models import AppointmentSlot, Office
 
 
 def applications_of(*, applicant: User) -> QuerySet[Application]:
@@ -202,4 +204,186 @@ def review_application(*, user: User, public_id: uuid.UUID) -> Application | Non
         .select_related("assigned_officer", "applicant__citizen_profile", "handling_office")
         .filter(public_id=public_id)
         .first()
+    )
+
+
+# --- citizen: drafts, uploads, submitting, corrections (views/drafts.py) ------------------
+
+
+def offices_for_submission(service: ServiceDefinition) -> QuerySet[Office]:
+    """The open offices a citizen may submit ``service`` to: those of its route's first kind."""
+    return (
+        Office.objects.filter(kind=service.route[0], is_active=True)
+        .select_related("regency")
+        .order_by("name", "pk")
+    )
+
+
+# --- appointments pages -------------------------------------------------------------------
+
+# The booking page offers slots this far ahead, and at most this many (nearby offices first),
+# so a country-wide route never renders thousands of rows.
+BOOKING_HORIZON = dt.timedelta(weeks=8)
+BOOKABLE_SLOTS_LIMIT = 200
+
+
+def citizen_province_id(*, user: User) -> int | None:
+    """The province of the citizen's profile (from their NIK), or None without a profile."""
+    return CitizenProfile.objects.filter(user=user).values_list("province_id", flat=True).first()
+
+
+def bookable_slots(
+    *, application: Application, province_id: int | None = None, exclude_slot_id: int | None = None
+) -> list[tuple[AppointmentSlot, bool]]:
+    """Open future slots with seats left at active offices on the service's route, each with
+    whether its office is in ``province_id``: those first, then by start time. One query."""
+    now = clock.now()
+    slots = AppointmentSlot.objects.filter(
+        is_cancelled=False,
+        booked__lt=F("capacity"),
+        starts_at__gt=now,
+        starts_at__lte=now + BOOKING_HORIZON,
+        office__is_active=True,
+        office__kind__in=get_service(application.service_code).route,
+    ).select_related("office__regency__province")
+    if exclude_slot_id is not None:
+        slots = slots.exclude(pk=exclude_slot_id)
+    slots = slots.annotate(
+        nearby=Case(
+            When(office__regency__province_id=province_id, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    ).order_by("-nearby", "starts_at", "office__name", "pk")
+    return [(slot, bool(slot.nearby)) for slot in slots[:BOOKABLE_SLOTS_LIMIT]]
+
+
+def booking_with_office(*, application: Application) -> Booking | None:
+    """``active_booking`` with the office's province too (its time zone), for the booking page."""
+    return (
+        Booking.objects.select_related("slot__office__regency__province")
+        .filter(application=application, state=Booking.State.BOOKED)
+        .first()
+    )
+
+
+def booking_change_deadline(booking: Booking) -> dt.datetime:
+    """The last moment the citizen may reschedule or cancel (``appointments.CHANGE_CUTOFF``)."""
+    return booking.slot.starts_at - CHANGE_CUTOFF
+
+
+def booking_changeable(booking: Booking | None) -> bool:
+    """Whether ``booking_reschedule``/``booking_cancel`` would still accept a change now."""
+    if booking is None or booking.state != Booking.State.BOOKED:
+        return False
+    return clock.now() <= booking_change_deadline(booking)
+
+
+def slot_id_of(*, public_id: uuid.UUID) -> int | None:
+    return AppointmentSlot.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
+
+
+def staff_membership(*, user: User) -> StaffMembership | None:
+    """Where ``user`` works, with the office's province (its time zone) and the Polda."""
+    return (
+        StaffMembership.objects.select_related("office__regency__province", "polda").filter(user=user).first()
+    )
+
+
+def staff_slots(*, user: User) -> QuerySet[AppointmentSlot]:
+    """The slots of the offices ``user`` works for (the same scope as ``staff_scope``)."""
+    membership = StaffMembership.objects.filter(user=user).only("office_id", "polda_id").first()
+    if membership is None:
+        return AppointmentSlot.objects.none()
+    if membership.office_id is not None:
+        return AppointmentSlot.objects.filter(office_id=membership.office_id)
+    if membership.polda_id is not None and SUPERVISOR in roles_of(user):
+        return AppointmentSlot.objects.filter(office__polda_id=membership.polda_id)
+    return AppointmentSlot.objects.none()
+
+
+def office_upcoming_slots(*, office: Office, since: dt.datetime) -> QuerySet[AppointmentSlot]:
+    """The office's slots starting from ``since``, earliest first."""
+    return AppointmentSlot.objects.filter(office=office, starts_at__gte=since).order_by("starts_at", "pk")
+
+
+def slot_bookings(*, slot: AppointmentSlot, user: User) -> QuerySet[Booking]:
+    """Every booking of ``slot`` (active or not) with its application, and ``reviewable``:
+    whether the application is in ``user``'s review scope. One query, whatever the rows."""
+    return (
+        Booking.objects.filter(slot=slot)
+        .select_related("application")
+        .annotate(reviewable=Exists(staff_scope(user=user).filter(pk=OuterRef("application_id"))))
+        .order_by("created_at", "pk")
+    )
+
+
+# --- review page: forwarding, appointments, the supervisors' claims ------------------------
+
+
+def next_route_kind(*, application: Application) -> str | None:
+    """The office kind after the handling office's on the service's route; None at its end
+    (or for a service no longer registered). The same reading as ``guards.next_office_on_route``."""
+    from applications.registry import UnknownService, get_service
+
+    office = application.handling_office
+    try:
+        route = get_service(application.service_code).route
+    except UnknownService:
+        return None
+    if office is None or office.kind not in route:
+        return None
+    position = route.index(office.kind)
+    return route[position + 1] if position + 1 < len(route) else None
+
+
+def forward_offices(*, application: Application) -> QuerySet[Office]:
+    """The open offices ``application`` can be forwarded to: those of the route's next kind,
+    the handling office's own Polda first, then by name."""
+    kind = next_route_kind(application=application)
+    office = application.handling_office
+    if kind is None or office is None:
+        return Office.objects.none()
+    return (
+        Office.objects.filter(kind=kind, is_active=True)
+        .exclude(pk=office.pk)
+        .select_related("polda")
+        .annotate(other_polda=Case(When(polda_id=office.polda_id, then=0), default=1))
+        .order_by("other_polda", "name", "pk")
+    )
+
+
+def bookings_of(*, application: Application) -> QuerySet[Booking]:
+    """Every booking of the application, newest first, with its slot and the slot's office."""
+    return (
+        Booking.objects.filter(application=application)
+        .select_related("slot__office")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def booking_of(*, application: Application, public_id: uuid.UUID) -> Booking | None:
+    """A booking of this application only: another application's booking is None."""
+    return (
+        Booking.objects.select_related("slot__office")
+        .filter(application=application, public_id=public_id)
+        .first()
+    )
+
+
+def claims_in_scope(*, user: User) -> QuerySet[Application]:
+    """The applications in review in ``user``'s scope, grouped by the officer holding them
+    (by e-mail), oldest claim first; ``in_review_since`` is when each last entered review,
+    fetched in the same query."""
+    since = (
+        StatusChange.objects.filter(application=OuterRef("pk"), to_status="in_review")
+        .order_by("-occurred_at", "-pk")
+        .values("occurred_at")[:1]
+    )
+    return (
+        staff_scope(user=user)
+        .filter(status="in_review")
+        .select_related("assigned_officer", "handling_office")
+        .annotate(in_review_since=Subquery(since))
+        .order_by(F("assigned_officer__email").asc(nulls_first=True), "in_review_since", "pk")
     )

@@ -21,12 +21,14 @@ from applications.forms import (
     VersionForm,
 )
 from applications.models import Application
+from applications.registry import UnknownService, get_service
 from applications.services import (
     StaleApplication,
     TransitionRefused,
     application_transition,
 )
 from applications.views.common import citizen_may, own_application, report_refusal, service_name
+from applications.views.drafts import draft_progress, open_revision_summary
 from korlantas.lib.http import AuthenticatedHttpRequest
 
 # --- the citizen's applications -----------------------------------------------------------
@@ -72,6 +74,11 @@ def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def application_detail(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     application = own_application(request, public_id)
+    attachments = list(selectors.attachments_of(application=application))
+    try:
+        service = get_service(application.service_code)
+    except UnknownService:
+        service = None
     return render(
         request,
         "applications/application_detail.html",
@@ -80,9 +87,16 @@ def application_detail(request: AuthenticatedHttpRequest, public_id: uuid.UUID) 
             "service_name": service_name(application),
             "next_step": NEXT_STEPS.get(application.status, ""),
             "timeline": selectors.application_timeline(application=application),
-            "attachments": list(selectors.attachments_of(application=application)),
+            "attachments": attachments,
             "booking": selectors.active_booking(application=application),
             "can_cancel": citizen_may(application, "cancel"),
+            # The draft's checklist, or what an officer asked to correct (views/drafts.py).
+            "progress": (
+                draft_progress(application, service, attachments)
+                if service is not None and application.status == "draft"
+                else None
+            ),
+            "revision": open_revision_summary(application, service) if service is not None else None,
         },
     )
 

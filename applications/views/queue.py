@@ -1,11 +1,16 @@
 """The officers' queue (``/staf/antrean/``): an office's actionable applications, filtered by
 GET parameters; the search box is a POST rendered in place, since it may hold a NIK, which never
 travels in a URL. Claim, release and reassign are POSTs that look the application up within the
-user's offices first (another office's application is a 404) and then call the services.
+user's offices first (another office's application is a 404) and then call the services; they
+lead back to the page they were taken from (the queue, the review page, the claims page).
+
+Supervisors also see every claim of their scope (``/staf/antrean/klaim/``): who holds which
+application since when, and hand a claim to another officer from there.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,10 +46,12 @@ from applications.services import (
     application_transition,
 )
 from applications.views.common import report_refusal
+from applications.views.common import service_name as service_display_name
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
 
 QUEUE_PAGE_SIZE = 25
+CLAIMS_PAGE_SIZE = 100
 
 
 # --- the officers' review queue -----------------------------------------------------------
@@ -153,8 +160,14 @@ def queue_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _back_to_queue(request: HttpRequest) -> HttpResponse:
-    """To the queue, with the filters the action was taken from (re-validated; never a NIK)."""
+def _back_to_queue(request: HttpRequest, application: Application | None = None) -> HttpResponse:
+    """To the page the action was taken from: the review page, the claims page, or the queue
+    with its filters (re-validated; never a NIK)."""
+    return_to = request.POST.get("return_to", "")
+    if return_to == "review" and application is not None:
+        return redirect("applications:review", public_id=application.public_id)
+    if return_to == "claims":
+        return redirect("applications:claims")
     query = QueueFilterForm(QueryDict(request.POST.get("filters", ""))).query_string()
     url = reverse("applications:queue")
     return redirect(f"{url}?{query}" if query else url)
@@ -184,7 +197,7 @@ def _take_action(
         report_refusal(request, error)
     else:
         messages.success(request, str(done))
-    return _back_to_queue(request)
+    return _back_to_queue(request, application)
 
 
 @role_required(roles.OFFICER, roles.SUPERVISOR)
@@ -209,7 +222,7 @@ def queue_reassign(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> H
     )
     if not form.is_valid():
         messages.error(request, _("Choose an officer of the handling office."))
-        return _back_to_queue(request)
+        return _back_to_queue(request, application)
     try:
         application_reassign(
             application_id=application.pk,
@@ -221,4 +234,42 @@ def queue_reassign(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> H
         report_refusal(request, error)
     else:
         messages.success(request, _("The application is reassigned."))
-    return _back_to_queue(request)
+    return _back_to_queue(request, application)
+
+
+# --- the supervisors' view of every claim -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    application: Application
+    service_name: str | Promise
+    in_review_since: dt.datetime | None
+    overdue: bool
+    officers: list[User]  # those the claim can be handed to (its holder left out)
+
+
+@role_required(roles.SUPERVISOR)
+@require_GET
+def claims(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every application in review in the supervisor's scope, by the officer holding it."""
+    page = Paginator(selectors.claims_in_scope(user=request.user), CLAIMS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    officers = selectors.reassignable_officers(user=request.user)
+    today = clock.today()
+    rows = [
+        ClaimRow(
+            application=application,
+            service_name=service_display_name(application),
+            in_review_since=getattr(application, "in_review_since", None),
+            overdue=application.due_date is not None and application.due_date < today,
+            officers=[
+                officer
+                for officer in officers.get(application.handling_office_id or 0, [])
+                if officer.pk != application.assigned_officer_id
+            ],
+        )
+        for application in page.object_list
+    ]
+    return render(request, "applications/claims.html", {"rows": rows, "page": page})
