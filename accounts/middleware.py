@@ -17,6 +17,10 @@ from accounts import roles
 
 # Everything under these prefixes is for staff or administrators only.
 STAFF_AREAS = ("/staf/", "/kurir/", "/admin/")
+# Pages citizens use too, which staff reach only with the second factor: the applicants' files
+# (a KTP scan is personal data whatever page links to it).
+SHARED_AREAS_WITH_STAFF_DATA = ("/berkas/",)
+MFA_AREAS = STAFF_AREAS + SHARED_AREAS_WITH_STAFF_DATA
 SESSION_MFA_METHOD = "mfa"
 
 
@@ -26,14 +30,14 @@ def used_mfa_this_session(request: HttpRequest) -> bool:
 
 
 class StaffMFARequiredMiddleware:
-    """A staff member or administrator reaches no staff page — nor the Django admin —
-    until they have enrolled TOTP and used it in this session."""
+    """A staff member or administrator reaches no staff page — nor the Django admin, nor an
+    applicant's file — until they have enrolled TOTP and used it in this session."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(STAFF_AREAS) and roles.needs_mfa(request.user):
+        if request.path.startswith(MFA_AREAS) and roles.needs_mfa(request.user):
             if request.path == reverse("admin:login"):
                 return self.get_response(request)
             if not used_mfa_this_session(request):

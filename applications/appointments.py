@@ -181,10 +181,16 @@ def _locked_application(application_id: int, citizen: User) -> Application:
 def _check_bookable(application: Application, slot: AppointmentSlot) -> None:
     if application.status != AWAITING:
         raise BookingRefused("wrong_state", _("This application is not waiting for an appointment."))
-    route = get_service(application.service_code).route
-    if slot.office.kind not in route or not slot.office.is_active:
+    # The office that reviews the application examines it: its staff record the outcome on
+    # the review page, so a seat elsewhere would leave the appointment out of their sight.
+    if slot.office_id != application.handling_office_id or not slot.office.is_active:
         raise BookingRefused(
-            "office_not_on_route", _("Choose a slot at an office that handles this service.")
+            "office_not_on_route", _("Choose a slot at the office that handles your application.")
+        )
+    kinds = get_service(application.service_code).appointment_kinds(application)
+    if kinds and slot.kind not in kinds:
+        raise BookingRefused(
+            "wrong_kind", _("This kind of appointment is not the one your application needs.")
         )
     if slot.is_cancelled:
         raise BookingRefused("slot_unavailable", _("This slot has been cancelled. Choose another time."))

@@ -72,6 +72,10 @@ def _never(application: Application) -> bool:
     return False
 
 
+def _any_kind(application: Application) -> tuple[str, ...]:
+    return ()
+
+
 class ServiceRegistrationError(ValueError):
     pass
 
@@ -124,6 +128,9 @@ class ServiceDefinition:
     delivery_choices: tuple[str, ...] = (DeliveryChoice.COURIER, DeliveryChoice.COLLECTION)
     document_kind: str = ""
     needs_appointment: Callable[[Application], bool] = field(default=_never)
+    # The slot kinds the application may book now (e.g. the practical exam after the theory
+    # exam); empty: any kind the handling office publishes.
+    appointment_kinds: Callable[[Application], tuple[str, ...]] = field(default=_any_kind)
     details_form: type[DetailsForm] | None = None
     # One or two sentences for the citizen: what the service is and who it is for.
     description: str | Promise = ""

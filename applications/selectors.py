@@ -7,11 +7,11 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 
-from accounts.models import CitizenProfile, StaffMembership, User
+from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
 from accounts.services import nik_index
 from applications import events
@@ -44,7 +44,7 @@ def attachments_of(*, application: Application) -> QuerySet[Attachment]:
 def active_booking(*, application: Application) -> Booking | None:
     """The application's live booking (at most one, by constraint), with its slot and office."""
     return (
-        Booking.objects.select_related("slot__office")
+        Booking.objects.select_related("slot__office__regency__province")
         .filter(application=application, state=Booking.State.BOOKED)
         .first()
     )
@@ -227,16 +227,9 @@ BOOKING_HORIZON = dt.timedelta(weeks=8)
 BOOKABLE_SLOTS_LIMIT = 200
 
 
-def citizen_province_id(*, user: User) -> int | None:
-    """The province of the citizen's profile (from their NIK), or None without a profile."""
-    return CitizenProfile.objects.filter(user=user).values_list("province_id", flat=True).first()
-
-
-def bookable_slots(
-    *, application: Application, province_id: int | None = None, exclude_slot_id: int | None = None
-) -> list[tuple[AppointmentSlot, bool]]:
-    """Open future slots with seats left at active offices on the service's route, each with
-    whether its office is in ``province_id``: those first, then by start time. One query."""
+def bookable_slots(*, application: Application, exclude_slot_id: int | None = None) -> list[AppointmentSlot]:
+    """Open future slots with seats left at the handling office (if it is open), of the kinds
+    the service needs now, by start time. One query."""
     now = clock.now()
     slots = AppointmentSlot.objects.filter(
         is_cancelled=False,
@@ -244,18 +237,14 @@ def bookable_slots(
         starts_at__gt=now,
         starts_at__lte=now + BOOKING_HORIZON,
         office__is_active=True,
-        office__kind__in=get_service(application.service_code).route,
+        office_id=application.handling_office_id,
     ).select_related("office__regency__province")
+    kinds = get_service(application.service_code).appointment_kinds(application)
+    if kinds:
+        slots = slots.filter(kind__in=kinds)
     if exclude_slot_id is not None:
         slots = slots.exclude(pk=exclude_slot_id)
-    slots = slots.annotate(
-        nearby=Case(
-            When(office__regency__province_id=province_id, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    ).order_by("-nearby", "starts_at", "office__name", "pk")
-    return [(slot, bool(slot.nearby)) for slot in slots[:BOOKABLE_SLOTS_LIMIT]]
+    return list(slots.order_by("starts_at", "pk")[:BOOKABLE_SLOTS_LIMIT])
 
 
 def booking_with_office(*, application: Application) -> Booking | None:

@@ -25,7 +25,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
-from accounts.models import User
 from accounts.views import citizen_required, role_required
 from applications import appointments, selectors
 from applications.appointments import AWAITING, BookingRefused, SlotRefused
@@ -77,23 +76,15 @@ def _by_day(slots: list[AppointmentSlot]) -> list[SlotDay]:
     ]
 
 
-def _slot_sections(application: Application, user: User, current: Booking | None) -> list[SlotSection]:
-    """The free slots, those in the citizen's province first, each part grouped by date."""
-    province_id = selectors.citizen_province_id(user=user)
+def _slot_sections(application: Application, current: Booking | None) -> list[SlotSection]:
+    """The handling office's free slots, grouped by date (one section; none when empty)."""
     slots = selectors.bookable_slots(
-        application=application,
-        province_id=province_id,
-        exclude_slot_id=current.slot_id if current is not None else None,
+        application=application, exclude_slot_id=current.slot_id if current is not None else None
     )
-    nearby = [slot for slot, is_nearby in slots if is_nearby]
-    elsewhere = [slot for slot, is_nearby in slots if not is_nearby]
-    sections = []
-    if nearby:
-        sections.append(SlotSection(_("Offices in your province"), _by_day(nearby)))
-    if elsewhere:
-        title = _("Offices in other provinces") if nearby or province_id else _("Offices")
-        sections.append(SlotSection(title, _by_day(elsewhere)))
-    return sections
+    if not slots:
+        return []
+    office = application.handling_office
+    return [SlotSection(office.name if office is not None else _("Offices"), _by_day(slots))]
 
 
 def _render_booking(
@@ -116,7 +107,7 @@ def _render_booking(
             "can_change": can_change,
             "change_deadline": selectors.booking_change_deadline(current) if current is not None else None,
             "choosing": choosing,
-            "sections": _slot_sections(application, request.user, current) if choosing else [],
+            "sections": _slot_sections(application, current) if choosing else [],
             "form": form or SlotChoiceForm(),
         },
     )

@@ -1,10 +1,11 @@
-"""The citizen's appointment pages: the free slots (their own province first), booking,
+"""The citizen's appointment pages: the handling office's free slots, booking,
 rescheduling, cancelling until the cut-off, a seat gone meanwhile, the appointment on the
 application page, someone else's application (404), and a number of queries that does not grow
 with the slots."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,11 +19,12 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.models import User
+from applications import registry
 from applications.appointments import CHANGE_CUTOFF, booking_create, slot_publish
 from applications.models import Application, Booking
-from offices.models import AppointmentSlot, Office, Regency
+from offices.models import AppointmentSlot, Office
 from tests.accounts.factories import make_profile, make_staff
-from tests.applications.conftest import ServiceUnderTest, act, make_application, to_status
+from tests.applications.conftest import SERVICE_CODE, ServiceUnderTest, act, make_application, to_status
 from tests.factories import sign_in_with_mfa
 from tests.offices.factories import OfficeFactory
 
@@ -150,22 +152,28 @@ def test_lists_open_future_slots_of_route_offices_only(
     assert 'type="radio" name="slot"' in body
 
 
-def test_offices_in_the_citizens_province_come_first(
-    awaiting: Application, samsat: Office, officer: User, applicant: User, signed_in: Client
+def test_only_the_handling_office_and_the_kinds_the_service_needs_now(
+    awaiting: Application, samsat: Office, officer: User, signed_in: Client, service: ServiceUnderTest
 ) -> None:
-    far_and_early = publish(samsat, days=2, actor=officer)
-    home = Regency.objects.get(code=NIK[:4])
-    assert samsat.regency.province_id != home.province_id
-    nearby_office = OfficeFactory(kind=Office.Kind.BPKB_UNIT, regency=home)
-    near_and_late = publish(nearby_office, days=6)
-
-    response = signed_in.get(booking_url(awaiting))
-    sections = response.context["sections"]
-    assert [str(section.title) for section in sections] == [
-        "Offices in your province",
-        "Offices in other provinces",
+    # The office that reviews the application examines it; another office of the same kind
+    # on the route is not offered.
+    other_samsat = OfficeFactory(kind=Office.Kind.SAMSAT, polda=samsat.polda, code="samsat-lain")
+    elsewhere = publish(other_samsat, days=2)
+    check = publish(samsat, days=3, actor=officer)
+    biometric = publish(samsat, days=4, kind=AppointmentSlot.Kind.BIOMETRIC, actor=officer)
+    assert slot_values(signed_in.get(booking_url(awaiting))) == [
+        str(check.public_id),
+        str(biometric.public_id),
     ]
-    assert slot_values(response) == [str(near_and_late.public_id), str(far_and_early.public_id)]
+
+    registry.unregister_service(SERVICE_CODE)
+    registry.register_service(
+        dataclasses.replace(service.definition, appointment_kinds=lambda a: (AppointmentSlot.Kind.BIOMETRIC,))
+    )
+    assert slot_values(signed_in.get(booking_url(awaiting))) == [str(biometric.public_id)]
+    response = signed_in.post(booking_url(awaiting), {"slot": str(elsewhere.public_id)})
+    assert not Booking.objects.filter(application=awaiting).exists()
+    assert response.status_code == 200
 
 
 def test_empty_state_says_what_to_do(awaiting: Application, samsat: Office, signed_in: Client) -> None:
@@ -377,11 +385,10 @@ def _queries_for_booking_page(client: Client, application: Application) -> tuple
 def test_the_number_of_queries_does_not_grow_with_the_slots(
     awaiting: Application, samsat: Office, officer: User, signed_in: Client
 ) -> None:
-    elsewhere = OfficeFactory(kind=Office.Kind.BPKB_UNIT)
     publish(samsat, days=2, actor=officer)
     with_one = _queries_for_booking_page(signed_in, awaiting)
     for number in range(9):
-        publish(elsewhere if number % 2 else samsat, days=3 + number, actor=None if number % 2 else officer)
+        publish(samsat, days=3 + number, actor=officer)
     with_ten = _queries_for_booking_page(signed_in, awaiting)
     assert (with_one[1], with_ten[1]) == (1, 10)
-    assert with_ten[0] == with_one[0] == 6
+    assert with_ten[0] == with_one[0] == 5

@@ -1,0 +1,425 @@
+"""The access matrix's table: for every URL pattern, what each kind of visitor gets.
+
+tests/korlantas/test_access_matrix.py walks every pattern of ``get_resolver()`` and requests it
+as each role below. A pattern with no entry here (and no prefix rule) fails that test, which
+prints the lines to add. Adding a URL therefore means deciding, here, who may reach it.
+
+How to read an entry (``TABLE[route]``):
+
+* ``expect`` — the outcome per role when the URL names an object of the *home* side: the
+  application, file, booking … of ``citizen``, handled by the office of ``officer``,
+  ``supervisor``, ``dispatcher`` and ``courier`` (``polda_supervisor`` supervises that office's
+  Polda). ``citizen_unverified`` is another citizen, so the home side's objects are not theirs.
+* ``obj`` — which object of the world fills the URL's parameters (see ``OBJECTS``).
+* ``foreign`` — an object URL is also requested with the *foreign* side's object: another
+  citizen's application at another office, in another Polda. There every role the home side
+  allows must get a 404, as if the object did not exist; every other role gets what it gets
+  on the home side (the area's 403 or sign-in redirect comes first). Set ``foreign=False`` only
+  for what nobody owns: identity disputes (settled at any office) and service codes.
+* ``method`` — POST for POST-only views: the request has an empty (or the object's minimal)
+  body, so an allowed role may get a 400 or a form with errors; a refused one changes nothing.
+
+Outcomes: ``ALLOW`` (2xx/3xx, not to the sign-in or MFA page; 400 too for a POST),
+``LOGIN`` (redirect to the sign-in page, the portal's or the admin's), ``FORBIDDEN`` (403),
+``NOTFOUND`` (404), ``MFA`` (staff sent to set up or confirm their authenticator).
+
+Known authorisation holes are written as the outcome they *should* have and listed in
+``HOLES``; their tests are strict xfails, so fixing the hole makes them fail until the line in
+``HOLES`` is removed.
+
+Third-party patterns (the Django admin, allauth's pages) follow one rule per urlconf
+(``PREFIX_RULES``), with their exceptions spelled out. A new object URL names an ``obj`` from
+``OBJECTS``; a new kind of object is added there and to ``Side`` in the test module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import URLPattern, URLResolver
+
+# --- who asks -----------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+CITIZEN = "citizen"  # identity verified; owns the home side's objects
+CITIZEN_UNVERIFIED = "citizen_unverified"  # profile saved, phone and identity not verified
+OFFICER = "officer"
+SUPERVISOR = "supervisor"
+POLDA_SUPERVISOR = "polda_supervisor"  # member of the home office's Polda, not of an office
+DISPATCHER = "dispatcher"
+COURIER = "courier"
+OFFICER_WITHOUT_MFA = "officer_without_mfa"  # the home officer, signed in with the password only
+
+ROLES = (
+    ANONYMOUS,
+    CITIZEN,
+    CITIZEN_UNVERIFIED,
+    OFFICER,
+    SUPERVISOR,
+    POLDA_SUPERVISOR,
+    DISPATCHER,
+    COURIER,
+    OFFICER_WITHOUT_MFA,
+)
+OFFICE_WORKERS = (OFFICER, SUPERVISOR, POLDA_SUPERVISOR)
+
+# --- what they get ------------------------------------------------------------------------
+
+ALLOW = "allow"
+LOGIN = "login"
+FORBIDDEN = "forbidden"
+NOTFOUND = "notfound"
+MFA = "mfa"
+OUTCOMES = (ALLOW, LOGIN, FORBIDDEN, NOTFOUND, MFA)
+
+# Objects of the world that fill URL parameters; each side (home, foreign) has one of each.
+OBJECTS = {
+    "application": "a submitted application (queued), with a KTP scan attached",
+    "draft": "a draft application",
+    "returned": "an application returned for corrections (revision_requested; the KTP scan flagged)",
+    "awaiting": "an application awaiting an appointment, booked into ``slot``",
+    "attachment": "the KTP scan of ``application``",
+    "booking": "the booking of ``awaiting``",
+    "slot": "an appointment slot of the side's office, with one seat booked",
+    "invitation": "a staff invitation to the side's office, with its token (foreign: a wrong token)",
+    "dispute": "an open identity dispute between two other citizens (no office owns it)",
+    "service": "the code of a registered service (the same on both sides: no one owns it)",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str | None
+    expect: Mapping[str, str]
+    method: str = "GET"
+    obj: str | None = None
+    foreign: bool = True
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if set(self.expect) != set(ROLES) or not set(self.expect.values()) <= set(OUTCOMES):
+            raise ValueError(f"{self.name}: every role needs one of {OUTCOMES}")
+        if self.obj is not None and self.obj not in OBJECTS:
+            raise ValueError(f"{self.name}: unknown object {self.obj!r}")
+        if self.method not in ("GET", "POST"):
+            raise ValueError(f"{self.name}: method is GET or POST")
+
+    def expect_foreign(self, role: str) -> str:
+        """Someone else's object: a 404 wherever the home side's object was allowed."""
+        outcome = self.expect[role]
+        return NOTFOUND if outcome == ALLOW else outcome
+
+
+def outcomes(default: str, **by_role: str) -> dict[str, str]:
+    unknown = set(by_role) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+def public(**by_role: str) -> dict[str, str]:
+    return outcomes(ALLOW, **by_role)
+
+
+def signed_in(**by_role: str) -> dict[str, str]:
+    return outcomes(ALLOW, **{ANONYMOUS: LOGIN, **by_role})
+
+
+def citizen_page(**by_role: str) -> dict[str, str]:
+    """``citizen_required``: every citizen; staff get a 403 (``/warga/`` is no staff area)."""
+    return outcomes(FORBIDDEN, **{ANONYMOUS: LOGIN, CITIZEN: ALLOW, CITIZEN_UNVERIFIED: ALLOW, **by_role})
+
+
+def citizen_object(**by_role: str) -> dict[str, str]:
+    """The applicant's own object; to anyone else, staff included, it does not exist."""
+    return outcomes(NOTFOUND, **{ANONYMOUS: LOGIN, CITIZEN: ALLOW, **by_role})
+
+
+def staff_page(*allowed: str, **by_role: str) -> dict[str, str]:
+    """Under ``/staf/`` or ``/kurir/``: the MFA middleware first, then ``role_required``."""
+    return outcomes(
+        FORBIDDEN, **{ANONYMOUS: LOGIN, OFFICER_WITHOUT_MFA: MFA, **dict.fromkeys(allowed, ALLOW), **by_role}
+    )
+
+
+# Views behind ``citizen_required``: staff are no citizens, whatever the object.
+STAFF_REFUSED_AS_NON_CITIZENS = dict.fromkeys(
+    (OFFICER, SUPERVISOR, POLDA_SUPERVISOR, DISPATCHER, COURIER, OFFICER_WITHOUT_MFA), FORBIDDEN
+)
+
+# --- the table ----------------------------------------------------------------------------
+
+TABLE: dict[str, Entry] = {
+    # --- korlantas: public pages
+    "": Entry("home", public()),
+    "healthz": Entry("healthz", public()),
+    "i18n/setlang/": Entry("set_language", public(), method="POST"),
+    "admin/login/": Entry(
+        "admin_login_redirect", outcomes(LOGIN), note="the admin signs in through the portal's sign-in"
+    ),
+    # --- accounts: citizens
+    "warga/": Entry("accounts:citizen_home", citizen_page()),
+    "warga/profil/": Entry("accounts:profile", citizen_page()),
+    "warga/profil/wilayah/": Entry("accounts:regency_options", citizen_page()),
+    "warga/profil/ponsel/": Entry("accounts:phone", citizen_page()),
+    "warga/identitas/": Entry("accounts:identity", citizen_page()),
+    # --- accounts: staff
+    "staf/": Entry("accounts:staff_home", staff_page(*OFFICE_WORKERS, DISPATCHER)),
+    "staf/identitas/": Entry("accounts:staff_identity", staff_page(*OFFICE_WORKERS)),
+    "staf/identitas/sengketa/": Entry("accounts:staff_disputes", staff_page(*OFFICE_WORKERS)),
+    "staf/identitas/sengketa/<uuid:public_id>/": Entry(
+        "accounts:staff_dispute_settle",
+        staff_page(OFFICER, SUPERVISOR),
+        method="POST",
+        obj="dispute",
+        foreign=False,
+        note="settled in person at any office, by its members (a Polda supervisor has no counter)",
+    ),
+    "staf/undangan/": Entry(
+        "accounts:staff_invite",
+        staff_page(SUPERVISOR),
+        note="Polda supervisors invite through the admin",
+    ),
+    "undangan/<uuid:public_id>/<str:token>/": Entry(
+        "accounts:staff_invitation_accept",
+        public(),
+        obj="invitation",
+        note="the token is the key; signed-in visitors are sent home",
+    ),
+    "kurir/": Entry("accounts:courier_home", staff_page(COURIER)),
+    # --- applications: files
+    "berkas/<uuid:public_id>/": Entry(
+        "applications:attachment_download",
+        citizen_object(**dict.fromkeys(OFFICE_WORKERS, ALLOW), **{OFFICER_WITHOUT_MFA: MFA}),
+        obj="attachment",
+        note="the applicant, and office workers of the handling office",
+    ),
+    # --- applications: the citizen's applications
+    "warga/permohonan/": Entry("applications:mine", citizen_page()),
+    "warga/permohonan/<uuid:public_id>/": Entry("applications:detail", citizen_object(), obj="application"),
+    "warga/permohonan/<uuid:public_id>/batal/": Entry(
+        "applications:cancel", citizen_object(), method="POST", obj="application"
+    ),
+    # --- applications: drafts, documents, submitting, corrections
+    "warga/permohonan/baru/": Entry(
+        "applications:new", citizen_page(), note="an unverified citizen is told to verify first"
+    ),
+    "warga/permohonan/baru/<str:service_code>/": Entry(
+        "applications:start",
+        citizen_page(**{CITIZEN_UNVERIFIED: FORBIDDEN}),
+        obj="service",
+        foreign=False,
+        note="starting needs a verified identity",
+    ),
+    "warga/permohonan/<uuid:public_id>/ubah/": Entry("applications:edit", citizen_object(), obj="draft"),
+    "warga/permohonan/<uuid:public_id>/dokumen/": Entry(
+        "applications:documents", citizen_object(), obj="draft"
+    ),
+    "warga/permohonan/<uuid:public_id>/ajukan/": Entry("applications:submit", citizen_object(), obj="draft"),
+    "warga/permohonan/<uuid:public_id>/kirim-ulang/": Entry(
+        "applications:resubmit", citizen_object(), obj="returned"
+    ),
+    # --- applications: appointments (citizen_required comes first: staff get the 403)
+    "warga/permohonan/<uuid:public_id>/jadwal/": Entry(
+        "applications:booking", citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS), obj="awaiting"
+    ),
+    "warga/permohonan/<uuid:public_id>/jadwal/batal/": Entry(
+        "applications:booking_cancel",
+        citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS),
+        method="POST",
+        obj="awaiting",
+    ),
+    "staf/jadwal/": Entry(
+        "applications:slots", staff_page(*OFFICE_WORKERS), note="a Polda supervisor sees no office's form"
+    ),
+    "staf/jadwal/<uuid:public_id>/": Entry(
+        "applications:slot_detail", staff_page(*OFFICE_WORKERS), obj="slot"
+    ),
+    # --- applications: the queue and the review page
+    "staf/antrean/": Entry("applications:queue", staff_page(*OFFICE_WORKERS)),
+    "staf/antrean/cari/": Entry("applications:queue_search", staff_page(*OFFICE_WORKERS), method="POST"),
+    "staf/antrean/<uuid:public_id>/ambil/": Entry(
+        "applications:queue_claim", staff_page(*OFFICE_WORKERS), method="POST", obj="application"
+    ),
+    "staf/antrean/<uuid:public_id>/lepas/": Entry(
+        "applications:queue_release", staff_page(*OFFICE_WORKERS), method="POST", obj="application"
+    ),
+    "staf/antrean/<uuid:public_id>/alihkan/": Entry(
+        "applications:queue_reassign",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR),
+        method="POST",
+        obj="application",
+    ),
+    "staf/antrean/<uuid:public_id>/": Entry(
+        "applications:review", staff_page(*OFFICE_WORKERS), obj="application"
+    ),
+    "staf/antrean/<uuid:public_id>/putuskan/": Entry(
+        "applications:decide", staff_page(*OFFICE_WORKERS), method="POST", obj="application"
+    ),
+    "staf/antrean/klaim/": Entry("applications:claims", staff_page(SUPERVISOR, POLDA_SUPERVISOR)),
+    "staf/antrean/<uuid:public_id>/hadir/": Entry(
+        "applications:record_attendance",
+        staff_page(*OFFICE_WORKERS),
+        method="POST",
+        obj="awaiting",
+        note="the body names the booking",
+    ),
+    "staf/antrean/<uuid:public_id>/nik/": Entry(
+        "applications:reveal_nik",
+        staff_page(*OFFICE_WORKERS),
+        method="POST",
+        obj="application",
+        note="an allowed reveal is audited; a refused one leaves no trace",
+    ),
+}
+
+# (route, side, role) -> why the real outcome differs from the table's. Tests of these are
+# strict xfails: they document the hole and start failing once it is fixed (then drop the line).
+HOLES: dict[tuple[str, str, str], str] = {}
+
+# --- third-party pages, one rule per prefix -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrefixRule:
+    """Every pattern a third-party urlconf brings, decided by one rule."""
+
+    what: str
+    expect: Mapping[str, str]
+    # Patterns marked ``login_not_required`` by the package get this instead.
+    expect_public: Mapping[str, str] | None = None
+    # Patterns whose answer the package decides otherwise (made-up keys, flows not started).
+    exceptions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def expected(self, route: str, public_view: bool) -> Mapping[str, str]:
+        if route in self.exceptions:
+            return self.exceptions[route]
+        if public_view and self.expect_public is not None:
+            return self.expect_public
+        return self.expect
+
+
+# The Django admin (namespace "admin"): anonymous and every portal role without ``is_staff`` are
+# sent to the admin's sign-in (which is the portal's); staff first pass the MFA middleware.
+ADMIN_RULE = PrefixRule(
+    what="the Django admin: administrators only",
+    expect=outcomes(LOGIN, **{OFFICER_WITHOUT_MFA: MFA}),
+    exceptions={
+        # Shadowed by the portal's "admin/login/" redirect to its own sign-in, MFA or not.
+        "admin/login/": outcomes(LOGIN),
+        # The admin sends a signed-in user without admin rights from "log out" to its index,
+        # which then asks for an administrator's sign-in.
+        "admin/logout/": signed_in(**{OFFICER_WITHOUT_MFA: MFA}),
+    },
+)
+
+# allauth (included from "allauth.urls" under akun/): its public pages answer everyone, the
+# rest (e-mail, password change, authenticator setup) every signed-in user.
+ALLAUTH_RULE = PrefixRule(
+    what="allauth's sign-in, sign-up, password and authenticator pages",
+    expect=signed_in(),
+    expect_public=public(),
+    exceptions={
+        # Steps of a sign-in in progress: with none pending, back to the sign-in page.
+        "akun/login/code/confirm/": public(**{ANONYMOUS: LOGIN}),
+        "akun/2fa/authenticate/": public(**{ANONYMOUS: LOGIN}),
+        # Pages about an authenticator the user does not have (nobody here has TOTP set up).
+        "akun/2fa/totp/deactivate/": outcomes(NOTFOUND, **{ANONYMOUS: LOGIN}),
+        "akun/2fa/recovery-codes/": outcomes(NOTFOUND, **{ANONYMOUS: LOGIN}),
+        "akun/2fa/recovery-codes/download/": outcomes(NOTFOUND, **{ANONYMOUS: LOGIN}),
+    },
+)
+
+PREFIX_RULES = {"admin": ADMIN_RULE, "allauth": ALLAUTH_RULE}
+
+
+# --- walking the resolver -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # the patterns' strings joined, e.g. "warga/permohonan/<uuid:public_id>/"
+    name: str | None  # with its namespaces, e.g. "applications:detail"
+    pattern: URLPattern
+    rule: str | None  # a key of PREFIX_RULES, or None for the portal's own patterns
+
+    @property
+    def public_view(self) -> bool:
+        return getattr(self.pattern.callback, "login_required", True) is False
+
+
+def _module_name(urlconf: Any) -> str:
+    return str(getattr(urlconf, "__name__", urlconf))
+
+
+def walk(
+    patterns: list[Any], prefix: str = "", namespace: str = "", rule: str | None = None
+) -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner_rule = rule
+            if entry.app_name == "admin":
+                inner_rule = "admin"
+            elif _module_name(entry.urlconf_name) == "allauth.urls":
+                inner_rule = "allauth"
+            inner_namespace = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner_namespace, inner_rule)
+        else:
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield Route(prefix + str(entry.pattern), name, entry, rule)
+
+
+SAMPLE_BY_CONVERTER = {
+    "int": "1",
+    "str": "contoh",
+    "slug": "contoh",
+    "uuid": "3f1c2b9e-8d4a-4c55-9e0f-6a7b8c9d0e1f",
+    "path": "1",
+}
+_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def sample_path(route: str) -> str:
+    """A path the route matches, with made-up values (third-party patterns only)."""
+    path = re.sub(r"\(\?P<\w+>([\w|]+)\)", lambda m: m.group(1).split("|")[0], route)
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)
+    path = _PARAMETER.sub(lambda m: SAMPLE_BY_CONVERTER[m.group("converter") or "str"], path)
+    path = path.replace("^", "").replace("$", "")
+    path = re.sub(r"\.\*|\.\+", "contoh", path)
+    return "/" + path
+
+
+def fill_path(route: str, params: Mapping[str, Any]) -> str:
+    """The route with its ``<converter:name>`` parameters taken from ``params``."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in params:
+            raise KeyError(f"{route}: the object gives {sorted(params)}, the route wants {name!r}")
+        return str(params[name])
+
+    return "/" + _PARAMETER.sub(value, route)
+
+
+def parameters(route: str) -> list[str]:
+    return [m.group("name") for m in _PARAMETER.finditer(route)]
+
+
+def stub_for(route: Route) -> str:
+    """A line to paste into TABLE for a new pattern: a guess to correct, never to keep blindly."""
+    has_object = bool(parameters(route.route))
+    obj = ', obj="application"' if has_object else ""
+    if route.route.startswith("warga/"):
+        expect = "citizen_object()" if has_object else "citizen_page()"
+    elif route.route.startswith("staf/"):
+        expect = "staff_page(*OFFICE_WORKERS)"
+    elif route.route.startswith("kurir/"):
+        expect = "staff_page(COURIER)"
+    elif route.public_view:
+        expect = "public()"
+    else:
+        expect = "signed_in()"
+    return f'    "{route.route}": Entry("{route.name}", {expect}{obj}, method="GET"),  # TODO check'
