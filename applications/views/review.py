@@ -241,6 +241,9 @@ def _render_review(
             "profile": _profile(application),
             "full_nik": full_nik,
             "timeline": selectors.application_timeline(application=application),
+            "audit_trail": selectors.application_audit_trail(
+                application=application, attachments=attachments, bookings=bookings
+            ),
             "attachments": attachments,
             "ktp_scan_kind": Attachment.Kind.KTP_SCAN,
             "bookings": bookings,

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts import roles
 from accounts.models import User
@@ -260,8 +261,8 @@ def _queries_for(client: Client, application: Application) -> int:
 
 
 # The user, their roles, membership + application (the scope), bookings, documents, timeline,
-# and the offices to forward to.
-REVIEW_PAGE_QUERIES = 8
+# the offices to forward to, and the full history (its events, then the staff who acted).
+REVIEW_PAGE_QUERIES = 10
 
 
 def test_the_number_of_queries_does_not_grow_with_the_history_or_the_documents(
@@ -290,3 +291,31 @@ def test_the_number_of_queries_does_not_grow_with_the_history_or_the_documents(
         response = second.get(review_url(large))
     assert len(response.context["attachments"]) == 10
     assert len(response.context["timeline"]) == 11
+
+
+def test_staff_see_the_full_history_with_who_acted_and_no_personal_data(
+    service: ServiceUnderTest, officer: User, samsat: Office
+) -> None:
+    nik = "3171014507900003"
+    citizen = make_profile(nik).user
+    application = to_status(
+        make_application(citizen), "in_review", citizen=citizen, officer=officer, office=samsat
+    )
+    client = Client()
+    sign_in_with_mfa(client, officer)
+    client.post(reverse("applications:reveal_nik", args=[application.public_id]))
+
+    response = client.get(review_url(application))
+    trail = response.context["audit_trail"]
+    assert [(row.action, row.actor) for row in trail] == [
+        ("application.created", "applicant"),
+        ("application.submit", "applicant"),
+        ("application.pay", "system"),
+        ("application.claim", officer.email),
+        ("pii.revealed", officer.email),
+    ]
+    assert trail[3].details == {"from_status": "queued", "to_status": "in_review", "role": "officer"}
+    body = response.content.decode()
+    assert "Full history" in body
+    assert officer.email in body
+    assert nik not in body
