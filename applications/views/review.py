@@ -145,8 +145,15 @@ def _offered_actions(request: AuthenticatedHttpRequest, application: Application
             continue
         if action == "request_revision" and _service(application) is None:
             continue
+        if action == "schedule" and not _needs_appointment(application):
+            continue  # the service says this application needs none: the button would only be refused
         offered.append(action)
     return offered
+
+
+def _needs_appointment(application: Application) -> bool:
+    service = _service(application)
+    return service is not None and service.needs_appointment(application)
 
 
 def _decision_form(action: str, application: Application, data: Any = None) -> DecisionForm:

@@ -301,10 +301,12 @@ def test_schedule_when_the_service_needs_an_appointment(
     service: ServiceUnderTest, samsat: Office, officer: User, applicant: User, staff_client: Client
 ) -> None:
     application = in_review(applicant, officer, samsat)
+    # Not offered when the service says no appointment is needed, and refused if posted anyway.
+    offered = [d.action for d in staff_client.get(review_url(application)).context["decisions"]]
+    assert "schedule" not in offered
     refused = staff_client.post(
-        decide_url(application), {"action": "schedule", "version": application.version}
+        decide_url(application), {"action": "schedule", "version": application.version}, follow=True
     )
-    assert refused.status_code == 200
     assert "This application needs no appointment." in refused.content.decode()
     application.refresh_from_db()
     assert application.status == "in_review"
