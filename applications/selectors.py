@@ -232,6 +232,8 @@ BOOKABLE_SLOTS_LIMIT = 200
 def bookable_slots(*, application: Application, exclude_slot_id: int | None = None) -> list[AppointmentSlot]:
     """Open future slots with seats left at the handling office (if it is open), of the kinds
     the service needs now, by start time. One query."""
+    if application.handling_office_id is None:
+        return []
     now = clock.now()
     slots = AppointmentSlot.objects.filter(
         is_cancelled=False,
