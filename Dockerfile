@@ -14,11 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/var/lib/korlantas/media \
     STATIC_ROOT=/app/staticfiles
 
-# System packages: none needed yet (psycopg2-binary and cryptography ship their own libraries).
-# WeasyPrint (PDF rendering, coming with the documents work) will need Pango here:
-# RUN apt-get update \
-#  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-#  && rm -rf /var/lib/apt/lists/*
+# System packages: Pango and a font for WeasyPrint (the documents' PDFs); psycopg2-binary and
+# cryptography ship their own libraries.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 
 # The processes run as this user; the code stays owned by root and read-only to it.
 RUN groupadd --system --gid 10001 korlantas \
