@@ -100,6 +100,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PORTAL_HOST = env.str(
     "PORTAL_HOST", default=ALLOWED_HOSTS[0] if PRODUCTION and ALLOWED_HOSTS else "127.0.0.1:8000"
 )
+# The portal's address in links that leave it: e-mails, SMS, the QR codes printed on documents.
+PUBLIC_BASE_URL = env.str(
+    "PUBLIC_BASE_URL", default=f"{'http' if DEVELOPMENT_ONLY['ALLOW_HTTP'] else 'https'}://{PORTAL_HOST}"
+).rstrip("/")
 
 # Where the embedded default keeps its data, mail and SMS files and uploads.
 VAR_DIR = Path(env.str("KORLANTAS_VAR_DIR", default=str(BASE_DIR / "var")))

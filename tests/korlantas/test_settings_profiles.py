@@ -169,6 +169,7 @@ ALLOWED_DIFFERENCES = {
     "CLOCK_OFFSET_SECONDS",
     # links in e-mail name the development server's host and port
     "PORTAL_HOST",
+    "PUBLIC_BASE_URL",  # follows PORTAL_HOST and ALLOW_HTTP
     # static files
     "STORAGES",
     "WHITENOISE_USE_FINDERS",
