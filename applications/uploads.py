@@ -14,15 +14,17 @@ Refusals raise ``UploadRejected`` whose ``message`` is a lazy translation (Engli
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, ImageStat
+from PIL import Image, ImageFile, ImageOps, ImageStat
 
 if TYPE_CHECKING:
     import pikepdf
@@ -183,7 +185,8 @@ def _clean_image(data: bytes, content_type: str, kind: str) -> CleanFile:
         image = _open(data, content_type)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
+            with _truncated_images_refused():
+                image.load()
         image = ImageOps.exif_transpose(image) or image
     except UploadRejected:
         raise
@@ -213,6 +216,18 @@ def _clean_image(data: bytes, content_type: str, kind: str) -> CleanFile:
         width=image.width,
         height=image.height,
     )
+
+
+@contextlib.contextmanager
+def _truncated_images_refused() -> Iterator[None]:
+    """Pillow's ``LOAD_TRUNCATED_IMAGES`` is process-wide, and importing WeasyPrint turns it
+    on (weasyprint/images.py); a truncated upload must still be refused as corrupt."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _has_alpha(image: Image.Image) -> bool:

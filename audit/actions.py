@@ -49,6 +49,9 @@ class AuditAction(models.TextChoices):
     # Personal data shown whole to an officer (DESIGN.md §8: every reveal is logged).
     PII_REVEALED = "pii.revealed", _("Personal data revealed")
 
+    # Issued documents (recorded by the documents services).
+    DOCUMENT_REVOKED = "document.revoked", _("Document revoked")
+
 
 # Module constants, for ``from audit import actions`` then ``actions.STAFF_INVITED``.
 LOGIN = AuditAction.LOGIN

@@ -269,6 +269,8 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_phone_code": "10/m/user",
     "identity_check": "5/h/user",
     "staff_invite": "20/h/user",
+    # The public verification page: generous for a checkpoint, too slow to enumerate tokens.
+    "verify_document": "30/m/ip,300/h/ip",
 }
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

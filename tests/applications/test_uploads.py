@@ -510,3 +510,15 @@ def test_uploads_module_names_every_message() -> None:
         "pdf_too_many_pages",
         "pdf_not_allowed",
     }
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_loosened_pillow(
+    service: ServiceUnderTest,
+) -> None:
+    import weasyprint  # noqa: F401 - importing it sets Pillow's LOAD_TRUNCATED_IMAGES
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    with pytest.raises(UploadRejected) as rejected:
+        validate_and_normalise(upload(jpeg_with_gps()[:4000]), kind="supporting")
+    assert rejected.value.code == "corrupt"
