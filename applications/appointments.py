@@ -17,6 +17,10 @@ Status changes stay with ``application_transition``: a second no-show lapses the
 for ``UNBOOKED_LAPSE_AFTER``. ``resume_review`` is the officer's own transition, never taken
 here.
 
+Each booking change ends its transaction with ``events.emit_event`` (``booking_created``,
+``booking_rescheduled``, ``booking_cancelled``, ``attendance_recorded``; ids only), so the
+apps above the core (notifications) react in the same transaction.
+
 Guards: ``lapse_appointment`` needs ``no_booking_or_second_no_show`` and ``resume_review``
 needs ``appointment_outcome_recorded``; both are the same rule for every service, so the core
 decides them (``applications.guards``) from the bookings.
@@ -35,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StaffMembership, User
 from accounts.roles import OFFICER, SUPERVISOR, roles_of
+from applications import events
 from applications.events import TransitionEvent
 from applications.guards import (
     NO_SHOWS_BEFORE_LAPSE,
@@ -247,6 +252,7 @@ def booking_create(*, application_id: int, slot_id: int, citizen: User) -> Booki
             )
         booking = _new_booking(application, slot)
         _audit_booking("booked", booking, citizen.pk)
+        events.emit_event("booking_created", application_id=application.pk, booking_id=booking.pk)
     return booking
 
 
@@ -285,6 +291,12 @@ def booking_reschedule(*, booking_id: int, new_slot_id: int, citizen: User) -> B
             _free_seat(old_slot_id)
         _audit_booking("rescheduled", booking, citizen.pk, new_booking=str(new_booking.public_id))
         _audit_booking("booked", new_booking, citizen.pk, rescheduled_from=str(booking.public_id))
+        events.emit_event(
+            "booking_rescheduled",
+            application_id=application.pk,
+            booking_id=new_booking.pk,
+            previous_booking_id=booking.pk,
+        )
     return new_booking
 
 
@@ -302,6 +314,7 @@ def booking_cancel(*, booking_id: int, citizen: User) -> Booking:
         booking.save(update_fields=["state", "updated_at"])
         _free_seat(booking.slot_id)
         _audit_booking("cancelled", booking, citizen.pk)
+        events.emit_event("booking_cancelled", application_id=booking.application_id, booking_id=booking.pk)
     return booking
 
 
@@ -381,6 +394,7 @@ def booking_record_attendance(
                     )
             except TransitionRefused:
                 pass  # logged by the transition; the attendance stays recorded
+        events.emit_event("attendance_recorded", application_id=application.pk, booking_id=booking.pk)
     return booking
 
 

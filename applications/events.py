@@ -16,6 +16,12 @@ and the phase it runs in:
 Two more hooks feed pages the core owns: ``register_timeline_provider`` (payment received,
 PDF ready, courier attempts… on the application's timeline) and ``register_review_panel``
 (a service's details on the officer's review page).
+
+A second, smaller registry carries events that change no status (a booking made, moved or
+cancelled, attendance recorded): ``listen_event(name, handler)`` and ``emit_event(name, **ids)``.
+The emitter calls it inside its own transaction, at the end; handlers run there and then, with
+ids only, so what they write commits or rolls back with the event. Names are declared in
+``EVENT_NAMES`` (or by another app with ``declare_event``), so a misspelt one fails loudly.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
 
+from django.db import transaction
 from django.utils.functional import Promise
 
 from applications.workflow import APPLICATION_WORKFLOW
@@ -143,3 +150,52 @@ def timeline_providers() -> tuple[TimelineProvider, ...]:
 
 def review_panel_providers() -> tuple[ReviewPanelProvider, ...]:
     return tuple(_review_panels)
+
+
+# --- events that change no status ---------------------------------------------------------
+
+# What applications.appointments emits; each carries ``application_id`` and ``booking_id``
+# (``booking_rescheduled`` also ``previous_booking_id``).
+EVENT_NAMES: set[str] = {"booking_created", "booking_rescheduled", "booking_cancelled", "attendance_recorded"}
+
+EventHandler = Callable[..., None]
+
+_event_handlers: dict[str, list[EventHandler]] = {}
+
+
+class EventOutsideTransaction(RuntimeError):
+    """A programming error: events are emitted inside the transaction that causes them."""
+
+
+def declare_event(name: str) -> None:
+    """For an app above the core that emits events of its own through this registry."""
+    EVENT_NAMES.add(name)
+
+
+def listen_event(name: str, handler: EventHandler) -> None:
+    """Call ``handler(**ids)`` whenever ``name`` is emitted. Registering the same one twice is an error."""
+    if name not in EVENT_NAMES:
+        raise ValueError(f"unknown event {name!r}")
+    handlers = _event_handlers.setdefault(name, [])
+    if handler in handlers:
+        raise ValueError(f"{handler!r} already listens to {name!r}")
+    handlers.append(handler)
+
+
+def unlisten_event(name: str, handler: EventHandler) -> None:
+    """For tests (and reloads): stop calling ``handler`` for ``name``."""
+    handlers = _event_handlers.get(name, [])
+    if handler in handlers:
+        handlers.remove(handler)
+
+
+def emit_event(name: str, **ids: int) -> None:
+    """Run every handler of ``name`` now, in the caller's transaction, with ``ids`` only."""
+    if name not in EVENT_NAMES:
+        raise ValueError(f"unknown event {name!r}")
+    if not all(isinstance(value, int) for value in ids.values()):
+        raise TypeError("events carry ids only")
+    if not transaction.get_connection().in_atomic_block:
+        raise EventOutsideTransaction(f"emit_event({name!r}) must run inside the transaction that causes it")
+    for handler in tuple(_event_handlers.get(name, ())):
+        handler(**ids)

@@ -1,3 +1,5 @@
+"""Issued documents: PDF rendering on the pdf queue and public QR verification."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,11 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        from applications import events
+        from documents import registration_proof, registry
+
+        registry.register_kind(registration_proof.REGISTRATION_PROOF)
+        # In the submission's transaction: a submission never commits without its proof.
+        events.listen("submit", registration_proof.issue_registration_proof, phase="in_transaction")

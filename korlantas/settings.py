@@ -178,6 +178,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "korlantas.context_processors.portal",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -443,6 +444,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.tasks.lapse_unbooked_appointments",
         "schedule": 60 * 60.0,
     },
+    # A lost broker message never loses a notification: queued rows left unsent are re-enqueued.
+    "notifications-relay-stuck": {"task": "notifications.tasks.relay_stuck_messages", "schedule": 5 * 60.0},
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -15,6 +15,8 @@ urlpatterns = [
     path("akun/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("applications.urls")),
+    path("", include("documents.urls")),
+    path("", include("notifications.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",

@@ -87,6 +87,8 @@ OBJECTS = {
     "invitation": "a staff invitation to the side's office, with its token (foreign: a wrong token)",
     "dispute": "an open identity dispute between two other citizens (no office owns it)",
     "service": "the code of a registered service (the same on both sides: no one owns it)",
+    "document": "an issued document of the side's citizen, for ``application``, its PDF rendered",
+    "verification": "the verification token of ``document`` (foreign: a well-formed token no document has)",
 }
 
 
@@ -273,6 +275,33 @@ TABLE: dict[str, Entry] = {
         method="POST",
         obj="application",
         note="an allowed reveal is audited; a refused one leaves no trace",
+    ),
+    # --- documents: public verification (the token is the key; a wrong one is the site's 404)
+    "verify/<str:token>/": Entry(
+        "documents:verify",
+        public(),
+        obj="verification",
+        note="rate-limited per client; each look at an existing document is logged",
+    ),
+    # --- notifications: the citizen's inbox and channel choices (the message to mark read is in
+    # the POST body, so there is no object URL)
+    "warga/kotak-masuk/": Entry("notifications:inbox", citizen_page()),
+    "warga/kotak-masuk/dibaca/": Entry("notifications:mark_read", citizen_page(), method="POST"),
+    "warga/notifikasi/": Entry("notifications:preferences", citizen_page()),
+    # --- documents: the holder's documents (citizen_required comes first: staff get the 403)
+    "warga/dokumen/": Entry("documents:mine", citizen_page()),
+    "warga/dokumen/<uuid:public_id>/": Entry(
+        "documents:detail", citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS), obj="document"
+    ),
+    "warga/dokumen/<uuid:public_id>/unduh/": Entry(
+        "documents:download", citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS), obj="document"
+    ),
+    # --- documents: revoking (supervisors of the handling office or its Polda)
+    "staf/dokumen/<uuid:public_id>/cabut/": Entry(
+        "documents:revoke",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR),
+        obj="document",
+        note="GET shows the reason form; posting it is tested in tests/documents/test_revoke.py",
     ),
 }
 

@@ -75,8 +75,10 @@ def test_an_after_commit_listener_runs_once_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         application_transition(application_id=application.pk, action="submit", actor=citizen, office=samsat)
         assert received == []  # not before the commit
-    assert len(callbacks) == 1
-    assert received == [application.pk]
+    # Other apps queue their own work on commit too (the proof's rendering, the messages' sends).
+    ours = [c for c in callbacks if "after-commit listener" in getattr(c, "__qualname__", "")]
+    assert len(ours) == 1
+    assert received == [application.pk]  # once
 
 
 def test_an_after_commit_listener_does_not_run_on_rollback(

@@ -8,7 +8,7 @@ requested as each role of tests/access_matrix_table.py and must answer what the 
   another office in another Polda). Someone else's object is a 404 for everyone the home side
   allows, and the owner's name and reference do not appear in the answer.
 * Whatever is refused changes nothing: no audit event about an object, no status, booking,
-  file, profile, dispute or invitation changes.
+  file, profile, dispute, invitation, document or verification changes.
 
 The world is built once for the module inside one transaction that is rolled back at the end;
 each test runs in a savepoint of its own, as usual.
@@ -17,6 +17,7 @@ each test runs in a savepoint of its own, as usual.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Model
@@ -45,6 +47,7 @@ from applications.models import Application, Attachment, Booking
 from applications.services import attachment_add
 from audit.models import AuditEvent
 from audit.receivers import USER_OBJECT_TYPE
+from documents.models import IssuedDocument, Verification, new_verification_token
 from korlantas.lib import clock
 from offices.models import AppointmentSlot, Office
 from tests import access_matrix_table as table
@@ -146,6 +149,8 @@ class Side:
     invitation_token: str
     dispute: IdentityDispute
     dispute_winner: CitizenProfile
+    document: IssuedDocument
+    verification_token: str
     owner_name: str
 
     def params(self, obj: str) -> dict[str, Any]:
@@ -154,6 +159,8 @@ class Side:
             return {"public_id": self.invitation.public_id, "token": self.invitation_token}
         if obj == "service":
             return {"service_code": SERVICE_CODE}
+        if obj == "verification":
+            return {"token": self.verification_token}
         return {"public_id": getattr(self, obj).public_id}
 
     def body(self, obj: str | None) -> dict[str, str]:
@@ -235,6 +242,8 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
     make_profile(dispute_nik, user=UserFactory())
     dispute = IdentityDispute.objects.get(claimants=holder, resolved_at__isnull=True)
 
+    document = issued_document(application, citizen)
+
     return Side(
         office=office,
         citizen=citizen,
@@ -251,8 +260,25 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
         invitation_token=account_services.invitation_token(invitation),
         dispute=dispute,
         dispute_winner=holder,
+        document=document,
+        verification_token=document.verification_token,
         owner_name=owner_name,
     )
+
+
+def issued_document(application: Application, holder: User) -> IssuedDocument:
+    """A document of ``application`` with its PDF, made directly (as the issuing service and the
+    PDF task would leave it): the application's own status does not matter to who may see it."""
+    pdf = b"%PDF-1.7\n% access matrix\n%%EOF\n"
+    document = IssuedDocument(
+        kind="test_permit", application=application, holder=holder, reference=application.reference
+    )
+    document.file.save("ignored.pdf", ContentFile(pdf), save=False)
+    document.sha256 = hashlib.sha256(pdf).hexdigest()
+    document.size = len(pdf)
+    document.rendered_at = clock.now()
+    document.save()
+    return document
 
 
 def build_world() -> World:
@@ -275,6 +301,8 @@ def build_world() -> World:
     )
     # The foreign side's invitation link carries the home invitation's token: a wrong token.
     foreign.invitation_token = home.invitation_token
+    # The foreign side's verification link carries a well-formed token no document has.
+    foreign.verification_token = new_verification_token()
     users = {
         table.CITIZEN: home.citizen,
         table.CITIZEN_UNVERIFIED: make_profile("3171010101900021", full_name="Belum Terverifikasi").user,
@@ -387,6 +415,8 @@ WATCHED: dict[str, tuple[type[Model], tuple[str, ...]]] = {
     "disputes": (IdentityDispute, ("id", "resolved_at")),
     "invitations": (StaffInvitation, ("id", "accepted_at")),
     "users": (User, ("id", "is_active", "is_staff")),
+    "documents": (IssuedDocument, ("id", "status", "status_reason", "sha256")),
+    "verifications": (Verification, ("id", "document")),
 }
 
 

@@ -34,6 +34,7 @@ PUBLIC_ROUTES = {
     "akun/password/reset/key/done/": "password reset done notice",
     "akun/login/code/confirm/": "sign-in code confirmation",
     "akun/2fa/authenticate/": "second factor during sign-in",
+    "verify/<str:token>/": "document verification from its QR code (the token is the key; rate-limited)",
 }
 
 SAMPLE_BY_CONVERTER = {"int": "1", "str": "contoh", "slug": "contoh", "uuid": str(uuid.uuid4()), "path": "1"}

@@ -1,0 +1,20 @@
+"""The applications tests' world (a test service, offices, a citizen, an officer), plus what
+the notifications tests share: empty outboxes and helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core import mail
+
+from korlantas.lib import sms
+from tests.applications.conftest import *  # noqa: F403 - the fixtures: service, samsat, citizen, officer…
+
+
+@pytest.fixture(autouse=True)
+def _empty_outboxes() -> Iterator[None]:
+    mail.outbox = []
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
