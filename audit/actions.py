@@ -50,6 +50,9 @@ class AuditAction(models.TextChoices):
     PII_REVEALED = "pii.revealed", _("Personal data revealed")
 
     # Issued documents (recorded by the documents services).
+    DOCUMENT_ISSUED = "document.issued", _("Document issued")
+    DOCUMENT_RENDERED = "document.rendered", _("Document rendered")
+    DOCUMENT_SUPERSEDED = "document.superseded", _("Document superseded")
     DOCUMENT_REVOKED = "document.revoked", _("Document revoked")
 
 

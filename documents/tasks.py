@@ -27,7 +27,7 @@ from korlantas.lib import clock
 
 logger = logging.getLogger("korlantas.documents")
 
-# A registration proof renders in about 0.1 s and a card in a few hundredths; anything near
+# A registration proof renders in about 0.15 s and a card in a few hundredths; anything near
 # these limits is a runaway layout, not a slow machine.
 SOFT_TIME_LIMIT_SECONDS = 30
 TIME_LIMIT_SECONDS = 45

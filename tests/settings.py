@@ -12,3 +12,13 @@ from korlantas.settings import *  # noqa: F403
 # Processes a test starts (a Celery worker, the production probe) share this run's
 # database name and Redis key prefix.
 os.environ["KORLANTAS_TEST_RUN_ID"] = TEST_RUN_ID  # noqa: F405
+
+# Files a test stores (uploads, rendered documents) go to a directory of this run, never to
+# var/media of the checkout; tests that look at files set their own tmp_path on top.
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix=f"korlantas-test-media-{TEST_RUN_ID}-"))  # noqa: F405
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
