@@ -9,8 +9,14 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
+        from accounts import roles
         from applications import events
         from documents import registration_proof, registry
+        from korlantas.lib import navigation
+
+        navigation.register(
+            navigation.NavItem("documents:mine", _("My documents"), roles.is_citizen, order=12)
+        )
 
         registry.register_kind(registration_proof.REGISTRATION_PROOF)
         # In the submission's transaction: a submission never commits without its proof.

@@ -76,9 +76,8 @@ def registration_proof_verification_fields(document: IssuedDocument) -> list[tup
     """What the public page confirms: no NIK, no name, no address, no photo."""
     application = _application(document)
     office = application.handling_office
+    # The page already shows the kind, the reference and the issue date above these.
     return [
-        (_("Document"), _("Registration proof")),
-        (_("Application reference"), document.reference),
         (_("Service"), _service_name(application)),
         (_("Handling office"), office.name if office is not None else "—"),
         (_("Submitted"), _submitted_at(document, application).date()),
