@@ -4,6 +4,7 @@ the notifications tests share: empty outboxes and helpers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -18,3 +19,10 @@ def _empty_outboxes() -> Iterator[None]:
     sms.outbox.clear()
     yield
     sms.outbox.clear()
+
+
+@pytest.fixture
+def client(client: Any) -> Any:
+    """Pages in English (the tests read their msgids), as after the visitor's language switch."""
+    client.cookies["django_language"] = "en"
+    return client
