@@ -437,20 +437,14 @@ def draft_submit(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Htt
         if not form.is_valid() and "version" in form.errors:
             return HttpResponseBadRequest()
         if form.is_valid():
-            try:
-                with transaction.atomic(durable=True):
-                    application_transition(
-                        application_id=application.pk,
-                        action="submit",
-                        actor=request.user,
-                        expected_version=form.cleaned_data["version"],
-                        office=form.cleaned_data["office"],
-                    )
-            except StaleApplication:
-                reasons = [StaleApplication.message]
-            except TransitionRefused as refused:
-                reasons = list(refused.reasons)
-            else:
+            reasons = _refusals_of(
+                request,
+                application,
+                "submit",
+                version=form.cleaned_data["version"],
+                office=form.cleaned_data["office"],
+            )
+            if not reasons:
                 messages.success(
                     request, _("Your application is submitted. Pay the bill to send it to the office.")
                 )
@@ -474,6 +468,27 @@ def draft_submit(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Htt
     )
 
 
+def _refusals_of(
+    request: AuthenticatedHttpRequest, application: Application, action: str, *, version: int, **extra: Any
+) -> list[Reason]:
+    """Take the citizen's ``action`` in its own transaction; the reasons it was refused (none: done),
+    listed on the page rather than flashed."""
+    try:
+        with transaction.atomic(durable=True):
+            application_transition(
+                application_id=application.pk,
+                action=action,
+                actor=request.user,
+                expected_version=version,
+                **extra,
+            )
+    except StaleApplication:
+        return [StaleApplication.message]
+    except TransitionRefused as refused:
+        return list(refused.reasons)
+    return []
+
+
 # --- answering a revision request ---------------------------------------------------------
 
 
@@ -492,20 +507,14 @@ def revision_resubmit(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -
         if not form.is_valid() and "version" in form.errors:
             return HttpResponseBadRequest()
         if form.is_valid():
-            try:
-                with transaction.atomic(durable=True):
-                    application_transition(
-                        application_id=application.pk,
-                        action="resubmit",
-                        actor=request.user,
-                        expected_version=form.cleaned_data["version"],
-                        note=form.cleaned_data["reply"].strip(),
-                    )
-            except StaleApplication:
-                reasons = [StaleApplication.message]
-            except TransitionRefused as refused:
-                reasons = list(refused.reasons)
-            else:
+            reasons = _refusals_of(
+                request,
+                application,
+                "resubmit",
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["reply"].strip(),
+            )
+            if not reasons:
                 messages.success(request, _("Your corrections are sent. The office will review them."))
                 return redirect("applications:detail", public_id=application.public_id)
     return render(
