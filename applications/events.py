@@ -68,6 +68,9 @@ class TimelineEntry:
     detail: str | Promise = ""
     # What the person reading the timeline is told about the step (a reason, a note); may be empty.
     note: str | Promise = ""
+    # Where the reader can see more (a document, a receipt); only for the application's own
+    # reader, never a URL that carries personal data.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,14 @@ class ReviewPanel:
 
 TimelineProvider = Callable[["Application"], Iterable[TimelineEntry]]
 ReviewPanelProvider = Callable[["Application", "User"], "ReviewPanel | None"]
+# The citizen's application page takes panels too (the bill, the documents): same shape.
+CitizenPanelProvider = Callable[["Application", "User"], "ReviewPanel | None"]
 
 _in_transaction: dict[str, list[InTransactionHandler]] = {}
 _after_commit: dict[str, list[AfterCommitHandler]] = {}
 _timeline_providers: list[TimelineProvider] = []
 _review_panels: list[ReviewPanelProvider] = []
+_citizen_panels: list[CitizenPanelProvider] = []
 
 
 @overload
@@ -137,9 +143,16 @@ def register_review_panel(provider: ReviewPanelProvider) -> ReviewPanelProvider:
     return provider
 
 
+def register_citizen_panel(provider: CitizenPanelProvider) -> CitizenPanelProvider:
+    """Usable as a decorator. A panel on the applicant's own application page, or None."""
+    if provider not in _citizen_panels:
+        _citizen_panels.append(provider)
+    return provider
+
+
 def unregister_hook(provider: Callable[..., Any]) -> None:
-    """For tests: forget a timeline provider or review panel."""
-    for hooks in (_timeline_providers, _review_panels):
+    """For tests: forget a timeline provider or a panel."""
+    for hooks in (_timeline_providers, _review_panels, _citizen_panels):
         if provider in hooks:
             hooks.remove(provider)
 
@@ -150,6 +163,10 @@ def timeline_providers() -> tuple[TimelineProvider, ...]:
 
 def review_panel_providers() -> tuple[ReviewPanelProvider, ...]:
     return tuple(_review_panels)
+
+
+def citizen_panel_providers() -> tuple[CitizenPanelProvider, ...]:
+    return tuple(_citizen_panels)
 
 
 # --- events that change no status ---------------------------------------------------------

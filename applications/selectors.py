@@ -89,6 +89,12 @@ def review_panels(*, application: Application, viewer: User) -> list[events.Revi
     return sorted((panel for panel in panels if panel is not None), key=lambda panel: panel.order)
 
 
+def citizen_panels(*, application: Application, viewer: User) -> list[events.ReviewPanel]:
+    """What other apps show the applicant on their application page (the bill, documents)."""
+    panels = [provider(application, viewer) for provider in events.citizen_panel_providers()]
+    return sorted((panel for panel in panels if panel is not None), key=lambda panel: panel.order)
+
+
 # --- the officers' review queue -----------------------------------------------------------
 
 # Non-terminal states in which an office has something to do (or to watch) for an application.

@@ -87,6 +87,7 @@ def application_detail(request: AuthenticatedHttpRequest, public_id: uuid.UUID) 
             "service_name": service_name(application),
             "next_step": NEXT_STEPS.get(application.status, ""),
             "timeline": selectors.application_timeline(application=application),
+            "panels": selectors.citizen_panels(application=application, viewer=request.user),
             "attachments": attachments,
             "booking": selectors.active_booking(application=application),
             "can_cancel": citizen_may(application, "cancel"),
