@@ -76,6 +76,26 @@ def _any_kind(application: Application) -> tuple[str, ...]:
     return ()
 
 
+@dataclass(frozen=True)
+class Charge:
+    """A bill line a service adds beyond the schedule's fees: a tax, the SWDKLLJ insurance, a
+    late fine. ``kind`` is one of ``payments.models.BillLine.Kind`` (not ``pnbp`` or
+    ``postage``, which come from the fee schedule)."""
+
+    kind: str
+    label: str | Promise
+    amount: int
+    quantity: int = 1
+
+
+def _no_fees(application: Application) -> tuple[str, ...]:
+    return ()
+
+
+def _no_charges(application: Application) -> tuple[Charge, ...]:
+    return ()
+
+
 class ServiceRegistrationError(ValueError):
     pass
 
@@ -134,6 +154,12 @@ class ServiceDefinition:
     details_form: type[DetailsForm] | None = None
     # One or two sentences for the citizen: what the service is and who it is for.
     description: str | Promise = ""
+    # Money (DESIGN §5): the fee-schedule codes (``payments.fees``) this application pays, one
+    # line each (repeat a code for a quantity), and the service's own charges (taxes, fines).
+    fee_codes: Callable[[Application], tuple[str, ...]] = field(default=_no_fees)
+    other_charges: Callable[[Application], tuple[Charge, ...]] = field(default=_no_charges)
+    # The codes the public fee page lists under this service (every class, every wheel count).
+    listed_fee_codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems: list[str] = []

@@ -54,6 +54,13 @@ class AuditAction(models.TextChoices):
     DOCUMENT_RENDERED = "document.rendered", _("Document rendered")
     DOCUMENT_SUPERSEDED = "document.superseded", _("Document superseded")
     DOCUMENT_REVOKED = "document.revoked", _("Document revoked")
+    FEE_SCHEDULE_CREATED = "fee_schedule.created", _("Fee schedule entered")
+    FEE_SCHEDULE_UPDATED = "fee_schedule.updated", _("Fee schedule changed")
+    FEE_SCHEDULE_DELETED = "fee_schedule.deleted", _("Fee schedule withdrawn")
+    REFUND_CREATED = "refund.created", _("Refund created")
+    REFUND_ACCOUNT_GIVEN = "refund.account_given", _("Refund account given")
+    REFUND_ACCOUNT_CHECKED = "refund.account_checked", _("Refund account checked")
+    REFUND_PAID = "refund.paid", _("Refund paid")
 
 
 # Module constants, for ``from audit import actions`` then ``actions.STAFF_INVITED``.

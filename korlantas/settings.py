@@ -272,6 +272,10 @@ ACCOUNT_RATE_LIMITS = {
     "staff_invite": "20/h/user",
     # The public verification page: generous for a checkpoint, too slow to enumerate tokens.
     "verify_document": "30/m/ip,300/h/ip",
+    # A citizen's "check payment" asks the bank: enough to be useful, not to hammer it.
+    "check_payment": "3/m/user,20/h/user",
+    # The sandbox bank's teller page (never in production).
+    "sandbox_pay": "30/m/ip",
 }
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -390,6 +394,22 @@ else:
 # Empty means: no online check, in-person verification only (production today).
 IDENTITY_PROVIDER = "accounts.identity.SandboxProvider" if SANDBOX_PROVIDERS else ""
 
+# --- Payments (payments/, docs/payments.md) ----------------------------------------------
+# Gateways by code: the adapter class and the secret that signs its webhooks. Only the sandbox
+# gateway ships; it needs SANDBOX_PROVIDERS, so production has none until a bank adapter is
+# configured here (PAYMENT_GATEWAY names the one new bills use).
+PAYMENT_GATEWAYS: dict[str, dict[str, str]] = {}
+if SANDBOX_PROVIDERS:
+    PAYMENT_GATEWAYS["sandbox"] = {
+        "CLASS": "payments.gateways.sandbox.SandboxGateway",
+        "SECRET": env.str("PAYMENT_SANDBOX_SECRET", default="sandbox-webhook-secret-for-development-only"),
+    }
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox" if SANDBOX_PROVIDERS else "")
+# A bill is payable this long, and never past the application's payment window.
+PAYMENT_BILL_LIFETIME_HOURS = env.int("PAYMENT_BILL_LIFETIME_HOURS", default=24)
+# The reminder goes this long before a bill expires.
+PAYMENT_REMINDER_HOURS = env.int("PAYMENT_REMINDER_HOURS", default=3)
+
 # --- SMS (korlantas/lib/sms.py) ----------------------------------------------------------
 SMS_BACKEND = "korlantas.lib.sms.FileBackend" if MESSAGES_TO_FILES else "korlantas.lib.sms.HttpGatewayBackend"
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
@@ -446,6 +466,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Documents still without their PDF (a lost message, a worker that died) are rendered again.
     "documents-render-missing": {"task": "documents.tasks.render_missing_documents", "schedule": 10 * 60.0},
+    # Money (payments/): bills past expiry, reminders, lost callbacks, refunds left unsent.
+    "payments-expire-bills": {"task": "payments.tasks.expire_bills", "schedule": 5 * 60.0},
+    "payments-remind-bills": {"task": "payments.tasks.remind_bills", "schedule": 10 * 60.0},
+    "payments-reconcile": {"task": "payments.tasks.reconcile_bills", "schedule": 10 * 60.0},
+    "payments-send-refunds": {"task": "payments.tasks.send_queued_refunds", "schedule": 15 * 60.0},
     # A lost broker message never loses a notification: queued rows left unsent are re-enqueued.
     "notifications-relay-stuck": {"task": "notifications.tasks.relay_stuck_messages", "schedule": 5 * 60.0},
 }

@@ -55,5 +55,21 @@ def _isolated_redis_keys() -> Iterator[None]:
     delete_own_redis_keys()
 
 
+@pytest.fixture(autouse=True)
+def _seeded_fee_schedule(request: pytest.FixtureRequest) -> None:
+    """Data migrations seed the fee schedule, but a ``transaction=True`` test flushes every
+    table when it ends: the next database test gets the seed back (payments' migration 0002)."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("django_db_setup")
+    from payments.testing import ensure_seed_schedule
+
+    if request.node.get_closest_marker("django_db").kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+    else:
+        request.getfixturevalue("db")
+    ensure_seed_schedule()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     delete_own_redis_keys()

@@ -80,6 +80,9 @@ def service() -> Iterator[ServiceUnderTest]:
         delivery_choices=("courier", "digital"),
         document_kind="test_permit",
         details_form=TestPermitDetails,
+        # The bill payments issues on submit: one schedule fee (Rp 25.000 under PP 76/2020).
+        fee_codes=lambda application: ("stnk_endorsement_2w",),
+        listed_fee_codes=("stnk_endorsement_2w", "stnk_endorsement_4w"),
     )
     registry.register_service(definition)
     test_service = ServiceUnderTest(definition=definition, failures=failures)

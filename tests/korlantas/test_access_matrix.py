@@ -50,6 +50,9 @@ from audit.receivers import USER_OBJECT_TYPE
 from documents.models import IssuedDocument, Verification, new_verification_token
 from korlantas.lib import clock
 from offices.models import AppointmentSlot, Office
+from payments.gateways import ReportedPayment
+from payments.models import Bill, Refund
+from payments.settlement import payment_receive
 from tests import access_matrix_table as table
 from tests.accounts.factories import make_profile, make_staff
 from tests.applications.conftest import (
@@ -152,6 +155,8 @@ class Side:
     document: IssuedDocument
     verification_token: str
     owner_name: str
+    bill: Bill
+    refund: Refund
 
     def params(self, obj: str) -> dict[str, Any]:
         """The URL parameters that name ``obj``."""
@@ -244,6 +249,22 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
 
     document = issued_document(application, citizen)
 
+    # Money: an unpaid application's bill, and the refund of a paid one cancelled afterwards.
+    unpaid, _scan = with_ktp_scan(f"{tag} 5000 BL")
+    unpaid = act(unpaid, "submit", citizen, office=office)
+    bill = Bill.objects.get(application=unpaid)
+    refunded, _scan = with_ktp_scan(f"{tag} 6000 RF")
+    refunded = act(refunded, "submit", citizen, office=office)
+    paid_bill = Bill.objects.get(application=refunded)
+    with transaction.atomic():
+        payment_receive(
+            gateway=paid_bill.gateway,
+            reported=ReportedPayment(paid_bill.billing_code, paid_bill.total, f"REF-{tag}", clock.now()),
+            via="callback",
+        )
+    act(Application.objects.get(pk=refunded.pk), "cancel", citizen)
+    refund = Refund.objects.get(application=refunded)
+
     return Side(
         office=office,
         citizen=citizen,
@@ -263,6 +284,8 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
         document=document,
         verification_token=document.verification_token,
         owner_name=owner_name,
+        bill=bill,
+        refund=refund,
     )
 
 
@@ -338,6 +361,7 @@ def world(
         delivery_choices=("courier", "digital"),
         document_kind="test_permit",
         details_form=TestPermitDetails,
+        fee_codes=lambda application: ("stnk_endorsement_2w",),
     )
     media: Path = tmp_path_factory.mktemp("access-matrix-media")
     with (

@@ -35,6 +35,9 @@ PUBLIC_ROUTES = {
     "akun/login/code/confirm/": "sign-in code confirmation",
     "akun/2fa/authenticate/": "second factor during sign-in",
     "verify/<str:token>/": "document verification from its QR code (the token is the key; rate-limited)",
+    "biaya/": "services and fees in force (the public fee page)",
+    "payments/webhooks/<slug:gateway>/": "payment gateways' callbacks (HMAC-signed; POST only)",
+    "sandbox/bank/": "the sandbox bank's teller page (only with SANDBOX_PROVIDERS; a bank needs no portal sign-in)",
 }
 
 SAMPLE_BY_CONVERTER = {"int": "1", "str": "contoh", "slug": "contoh", "uuid": str(uuid.uuid4()), "path": "1"}

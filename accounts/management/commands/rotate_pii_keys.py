@@ -59,6 +59,7 @@ class Command(BaseCommand):
                     authenticator.data[key] = pii.encrypt(plain, purpose=TOTP_PURPOSE)
                     authenticator.save(update_fields=["data"])
                     secrets += 1
+        accounts = _reencrypt_refund_accounts(current)
         if options["reindex"]:
             # Open disputes are found by the index of the NIK they are about.
             with transaction.atomic():
@@ -68,6 +69,23 @@ class Command(BaseCommand):
                         dispute.nik_index = pii.blind_index(claimant.nik, purpose=NIK_PURPOSE)
                         dispute.save(update_fields=["nik_index"])
         self.stdout.write(
-            f"re-encrypted {profiles} NIKs and {secrets} MFA secrets under key {current}; "
+            f"re-encrypted {profiles} NIKs, {secrets} MFA secrets and {accounts} refund accounts "
+            f"under key {current}; "
             f"rebuilt {reindexed} NIK indexes"
         )
+
+
+def _reencrypt_refund_accounts(current: str) -> int:
+    """Refund bank account numbers (payments.refunds) are personal data under the same keys."""
+    from payments.models import Refund
+    from payments.refunds import ACCOUNT_PURPOSE
+
+    done = 0
+    with transaction.atomic():
+        for refund in Refund.objects.select_for_update().exclude(account_number_ciphertext=""):
+            if pii.key_id_of(refund.account_number_ciphertext) != current:
+                plain = pii.decrypt(refund.account_number_ciphertext, purpose=ACCOUNT_PURPOSE)
+                refund.account_number_ciphertext = pii.encrypt(plain, purpose=ACCOUNT_PURPOSE)
+                refund.save(update_fields=["account_number_ciphertext"])
+                done += 1
+    return done
