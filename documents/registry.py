@@ -125,5 +125,11 @@ def get_kind(code: str) -> DocumentKind:
         raise UnknownKind(f"no document kind {code!r} is registered") from None
 
 
+def kind_name(code: str) -> Label:
+    """The kind's name, or its code when no longer registered (a page shows it rather than failing)."""
+    kind = _kinds.get(code)
+    return kind.name if kind is not None else code
+
+
 def all_kinds() -> list[DocumentKind]:
     return sorted(_kinds.values(), key=lambda kind: kind.code)

@@ -9,7 +9,8 @@
 * ``/warga/dokumen/…`` — the holder's documents, one document with its verifications, and its
   PDF (as an attachment). Anyone else's document is a 404.
 * ``/staf/dokumen/<uuid>/cabut/`` — a supervisor of the handling office revokes a document with
-  a reason (``documents.revocation``).
+  a reason (``documents.revocation``), then returns to the application's review page, whose
+  documents panel (``documents.panels``) links here.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from documents.forms import RevokeForm
 from documents.models import IssuedDocument
 from documents.qr import verification_url
 from documents.registry import Label, UnknownKind, get_kind
-from documents.revocation import RevocationRefused, document_revoke
+from documents.revocation import RevocationRefused, document_revoke, public_reason, staff_reason
 from documents.verification import OTHER_CLIENT, verification_record
 from korlantas.lib.http import AuthenticatedHttpRequest
 
@@ -105,6 +106,8 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
             "document": document,
             "kind": kind,
             "holder": selectors.masked_name(selectors.holder_name(document)),
+            # Only a fixed system reason ("the application was cancelled"), never a supervisor's text.
+            "public_reason": public_reason(document),
         },
     )
     add_never_cache_headers(response)
@@ -178,6 +181,7 @@ def document_detail(request: AuthenticatedHttpRequest, document: IssuedDocument)
         {
             "document": document,
             "kind": kind_display(document),
+            "public_reason": public_reason(document),
             "verification_url": verification_url(document.verification_token),
             "verifications": verifications,
             "verification_count": verification_count,
@@ -234,6 +238,9 @@ def revoke(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpRespo
             document = selectors.document_for_staff(user=request.user, public_id=public_id) or document
         else:
             messages.success(request, _("The document is revoked. Its verification page now says so."))
+            # Back to the application it belongs to (in the supervisor's scope: document_for_staff).
+            if document.application is not None:
+                return redirect("applications:review", public_id=document.application.public_id)
             return redirect("documents:revoke", public_id=document.public_id)
     return render(
         request,
@@ -242,6 +249,7 @@ def revoke(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpRespo
             "document": document,
             "kind": kind_display(document),
             "holder": selectors.holder_name(document),
+            "reason": staff_reason(document),
             "form": form,
         },
     )

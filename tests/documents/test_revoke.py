@@ -197,14 +197,17 @@ def test_posting_a_reason_revokes_and_the_public_page_says_so(
 ) -> None:
     response = as_supervisor.post(revoke_url(document), {"reason": REASON})
     assert response.status_code == 302
-    assert response["Location"] == revoke_url(document)
+    # Back to the application's review page, which says so.
+    review_url = reverse("applications:review", args=[document.application.public_id])  # type: ignore[union-attr]
+    assert response["Location"] == review_url
     document.refresh_from_db()
     assert document.status == IssuedDocument.Status.REVOKED
     assert len(revocation_events()) == 1
+    assert "The document is revoked." in as_supervisor.get(review_url).content.decode()
 
     after = as_supervisor.get(revoke_url(document))
     page = after.content.decode()
-    assert "The document is revoked." in page
+    assert REASON in page  # the office sees its reason
     assert 'name="reason"' not in page  # nothing more to revoke
 
     anyone = Client()
