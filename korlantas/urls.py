@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
+    path("", include("payments.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",

@@ -8,7 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from applications import events
-        from payments import billing, notices, receipts, refunds
+        from payments import billing, notices, panels, receipts, refunds, staff_panels, timeline
 
         # In the submission's transaction: no application waits for payment without a bill.
         events.listen("submit", billing.issue_bill_on_submit, phase="in_transaction")
@@ -21,3 +21,6 @@ class PaymentsConfig(AppConfig):
             events.listen(action, billing.bills_close_for_application, phase="in_transaction")
         notices.register()
         receipts.register_kind()
+        panels.register_panels()
+        staff_panels.register_panels()
+        timeline.register_timeline()

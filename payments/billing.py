@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.functional import Promise
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CitizenProfile
@@ -121,7 +121,11 @@ def bill_lines(application: Application, service: ServiceDefinition, amounts: di
 
 
 def _add_lines(
-    lines: list[Line], codes: list[str], application: Application, service: ServiceDefinition, amounts: dict[str, int]
+    lines: list[Line],
+    codes: list[str],
+    application: Application,
+    service: ServiceDefinition,
+    amounts: dict[str, int],
 ) -> None:
     for code in codes:
         if code not in FEES or code not in amounts:
@@ -132,7 +136,9 @@ def _add_lines(
         if charge.kind not in SERVICE_CHARGE_KINDS or charge.amount < 0 or charge.quantity < 1:
             raise ValueError(f"service {service.code!r}: bad charge {charge!r}")
         lines.append(
-            Line(kind=charge.kind, label=str(charge.label), unit_amount=charge.amount, quantity=charge.quantity)
+            Line(
+                kind=charge.kind, label=str(charge.label), unit_amount=charge.amount, quantity=charge.quantity
+            )
         )
 
 
@@ -189,7 +195,9 @@ def bill_replace(*, application_id: int, applicant_id: int) -> Bill:
     application of someone else is ``Application.DoesNotExist``."""
     now = clock.now()
     with transaction.atomic(durable=True):
-        application = Application.objects.select_for_update().get(pk=application_id, applicant_id=applicant_id)
+        application = Application.objects.select_for_update().get(
+            pk=application_id, applicant_id=applicant_id
+        )
         if application.status != "pending_payment":
             raise BillRefused("not_awaiting_payment")
         if now >= payment_window_end(application, get_service(application.service_code)):
@@ -216,7 +224,9 @@ def bills_expire(now: dt.datetime | None = None) -> int:
     holds (a payment arriving) is skipped: the next run sees it if it is still open."""
     now = now if now is not None else clock.now()
     expired = 0
-    for bill_id in Bill.objects.filter(state=Bill.State.OPEN, expires_at__lte=now).values_list("pk", flat=True):
+    for bill_id in Bill.objects.filter(state=Bill.State.OPEN, expires_at__lte=now).values_list(
+        "pk", flat=True
+    ):
         with transaction.atomic():
             bill = (
                 Bill.objects.select_for_update(skip_locked=True)
@@ -257,5 +267,7 @@ def bills_close_for_application(event: TransitionEvent) -> None:
     """``cancel`` / ``expire`` listener (in the transaction): the open bill is cancelled, so a
     late payment of it is refunded rather than applied."""
     now = clock.now()
-    for bill in Bill.objects.select_for_update().filter(application_id=event.application.pk, state=Bill.State.OPEN):
+    for bill in Bill.objects.select_for_update().filter(
+        application_id=event.application.pk, state=Bill.State.OPEN
+    ):
         _close(bill, Bill.State.CANCELLED, now)

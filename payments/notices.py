@@ -13,6 +13,7 @@ from django.urls import reverse
 from notifications import catalogue
 from payments import messages
 from payments.models import Bill, Payment, Refund
+from payments.refunds import BANKS
 
 
 def bill_context(ids: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,6 +38,7 @@ def refund_context(ids: Mapping[str, Any]) -> dict[str, Any]:
     link = reverse("payments:refund", kwargs={"public_id": refund.public_id})
     return {
         "refund": refund,
+        "bank_name": BANKS.get(refund.bank, refund.bank),
         "application": refund.application,
         "service_name": catalogue._service_name(refund.application.service_code),
         "link": link,

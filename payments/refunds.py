@@ -124,10 +124,14 @@ def refund_account_give(
     from payments.tasks import send_refund
 
     with transaction.atomic(durable=True):
-        refund = Refund.objects.select_for_update().get(public_id=refund_public_id, application__applicant=user)
+        refund = Refund.objects.select_for_update().get(
+            public_id=refund_public_id, application__applicant=user
+        )
         if refund.state not in (Refund.State.AWAITING_ACCOUNT, Refund.State.AWAITING_CHECK):
             raise RefundRefused("not_awaiting_account")
-        profile_name = CitizenProfile.objects.filter(user=user).values_list("full_name", flat=True).first() or ""
+        profile_name = (
+            CitizenProfile.objects.filter(user=user).values_list("full_name", flat=True).first() or ""
+        )
         matches = bool(profile_name) and normalised_name(profile_name) == normalised_name(holder)
         refund.bank = bank
         refund.account_number_ciphertext = pii.encrypt(account_number, purpose=ACCOUNT_PURPOSE)
@@ -157,9 +161,10 @@ def refund_account_check(*, refund_id: int, officer: User, approve: bool) -> Ref
 
     with transaction.atomic(durable=True):
         refund = Refund.objects.select_for_update().select_related("application").get(pk=refund_id)
-        if not ({OFFICER, SUPERVISOR} & set(roles_of(officer))) or not staff_scope(user=officer).filter(
-            pk=refund.application_id
-        ).exists():
+        if (
+            not ({OFFICER, SUPERVISOR} & set(roles_of(officer)))
+            or not staff_scope(user=officer).filter(pk=refund.application_id).exists()
+        ):
             raise RefundRefused("not_staff_of_office")
         if refund.state != Refund.State.AWAITING_CHECK:
             raise RefundRefused("not_awaiting_check")

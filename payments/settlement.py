@@ -55,7 +55,9 @@ class Received:
 def payment_receive(*, gateway: str, reported: ReportedPayment, via: str) -> Received:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("payment_receive runs inside the caller's transaction")
-    found = Bill.objects.filter(billing_code=reported.billing_code).values_list("pk", "application_id").first()
+    found = (
+        Bill.objects.filter(billing_code=reported.billing_code).values_list("pk", "application_id").first()
+    )
     if found is None:
         raise PaymentRefused("unknown_code")
     bill_id, application_id = found

@@ -42,10 +42,10 @@ class WebhookRefused(Exception):
     ``bad_body``, ``unknown_gateway``; from the settlement: ``unknown_code``, ``wrong_amount``;
     ``replayed`` for an event id already accepted."""
 
-    def __init__(self, code: str, status: int = 400) -> None:
+    def __init__(self, code: str, http_status: int = 400) -> None:
         super().__init__(code)
         self.code = code
-        self.status = status
+        self.http_status = http_status
 
 
 @dataclass(frozen=True)
@@ -80,20 +80,20 @@ def event_body(*, event_id: str, payment: ReportedPayment) -> bytes:
 
 def parse_event(*, secret: str, timestamp: str | None, signature: str | None, body: bytes) -> WebhookEvent:
     if len(body) > MAX_BODY_BYTES:
-        raise WebhookRefused("too_large", status=413)
+        raise WebhookRefused("too_large", http_status=413)
     if not timestamp or not signature:
-        raise WebhookRefused("no_signature", status=401)
+        raise WebhookRefused("no_signature", http_status=401)
     expected = sign(secret, timestamp, body)
     # Constant time; both sides are ASCII hex (a non-ASCII header simply does not match).
     if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode("ascii", "replace")):
-        raise WebhookRefused("bad_signature", status=401)
+        raise WebhookRefused("bad_signature", http_status=401)
     try:
         signed_at = dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
-        raise WebhookRefused("bad_timestamp", status=401) from None
+        raise WebhookRefused("bad_timestamp", http_status=401) from None
     now = clock.now()
     if signed_at < now - MAX_AGE or signed_at > now + MAX_CLOCK_SKEW:
-        raise WebhookRefused("stale", status=401)
+        raise WebhookRefused("stale", http_status=401)
     return _event_from(body)
 
 

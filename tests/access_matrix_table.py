@@ -89,6 +89,9 @@ OBJECTS = {
     "service": "the code of a registered service (the same on both sides: no one owns it)",
     "document": "an issued document of the side's citizen, for ``application``, its PDF rendered",
     "verification": "the verification token of ``document`` (foreign: a well-formed token no document has)",
+    "gateway": "the code of the configured payment gateway (the same on both sides: no one owns it)",
+    "bill": "the open bill of an unpaid application of the side's citizen (issued on submit)",
+    "refund": "a refund of the side's citizen waiting for their bank account (a paid application, cancelled)",
 }
 
 
@@ -282,6 +285,54 @@ TABLE: dict[str, Entry] = {
         public(),
         obj="verification",
         note="rate-limited per client; each look at an existing document is logged",
+    ),
+    # --- payments: the public services-and-fees page
+    "biaya/": Entry("payments:fees", public(), note="the schedule in force and the registered services"),
+    # --- payments: the citizen's bills and refunds (like the application's own pages: to anyone
+    # but the applicant, staff included, they do not exist)
+    "warga/tagihan/<uuid:public_id>/": Entry("payments:bill", citizen_object(), obj="bill"),
+    "warga/tagihan/<uuid:public_id>/periksa/": Entry(
+        "payments:bill_check",
+        citizen_object(),
+        method="POST",
+        obj="bill",
+        note="asks the gateway (rate-limited per user); a bill nobody paid stays as it is",
+    ),
+    "warga/permohonan/<uuid:public_id>/tagihan-baru/": Entry(
+        "payments:bill_replace",
+        citizen_object(),
+        method="POST",
+        obj="application",
+        note="the queued application is refused a new bill (a message, nothing changes)",
+    ),
+    "warga/pengembalian/<uuid:public_id>/": Entry("payments:refund", citizen_object(), obj="refund"),
+    # --- payments: gateways' callbacks (no session, no CSRF: the HMAC signature is the key)
+    "payments/webhooks/<slug:gateway>/": Entry(
+        "payments:webhook",
+        public(),
+        method="POST",
+        obj="gateway",
+        foreign=False,
+        note="unsigned here, so 401 for everyone; signatures: tests/payments/test_webhook.py",
+    ),
+    # --- payments: the sandbox bank (a bank: no sign-in; a 404 for everyone without SANDBOX_PROVIDERS)
+    "sandbox/bank/": Entry(
+        "payments:sandbox_teller",
+        public(),
+        note="SANDBOX_PROVIDERS is on in tests; without it, a 404 (tests/payments/test_sandbox_bank.py)",
+    ),
+    # --- payments: staff (the settlement report for supervisors; the refund check from the review page)
+    "staf/pembayaran/laporan/": Entry(
+        "payments:settlement_report",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR),
+        note="today's applied payments of the supervisor's offices; ?format=csv exports codes only",
+    ),
+    "staf/pengembalian/<uuid:public_id>/periksa/": Entry(
+        "payments:refund_check",
+        staff_page(*OFFICE_WORKERS),
+        method="POST",
+        obj="refund",
+        note="an empty body names no decision (400); a refund not awaiting a check is refused (a message)",
     ),
     # --- notifications: the citizen's inbox and channel choices (the message to mark read is in
     # the POST body, so there is no object URL)

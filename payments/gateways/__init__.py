@@ -53,7 +53,9 @@ class Gateway(ABC):
 
     def __init__(self, *, secret: str) -> None:
         if len(secret) < 32:
-            raise ImproperlyConfigured(f"payment gateway {self.code!r}: its webhook secret needs 32+ characters")
+            raise ImproperlyConfigured(
+                f"payment gateway {self.code!r}: its webhook secret needs 32+ characters"
+            )
         self.secret = secret
 
     @abstractmethod

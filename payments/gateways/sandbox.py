@@ -108,7 +108,9 @@ Poster = Callable[[str, bytes, dict[str, str]], int]
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    request = urllib.request.Request(
+    if not url.startswith(("http://", "https://")):
+        raise GatewayError("the callback URL must be http(s)")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
     )
     try:

@@ -40,7 +40,9 @@ def _secret(gateway: str) -> str | None:
 
 
 def _refused(gateway: str, code: str, status: int) -> JsonResponse:
-    security_log.warning("payment webhook refused: gateway=%s reason=%s status=%s", gateway[:20], code, status)
+    security_log.warning(
+        "payment webhook refused: gateway=%s reason=%s status=%s", gateway[:20], code, status
+    )
     return JsonResponse({"error": code}, status=status)
 
 
@@ -59,7 +61,7 @@ def webhook(request: HttpRequest, gateway: str) -> JsonResponse:
             body=request.body,
         )
     except webhooks.WebhookRefused as refused:
-        return _refused(gateway, refused.code, refused.status)
+        return _refused(gateway, refused.code, refused.http_status)
     try:
         with transaction.atomic(durable=True):
             try:

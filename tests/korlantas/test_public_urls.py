@@ -37,7 +37,7 @@ PUBLIC_ROUTES = {
     "verify/<str:token>/": "document verification from its QR code (the token is the key; rate-limited)",
     "biaya/": "services and fees in force (the public fee page)",
     "payments/webhooks/<slug:gateway>/": "payment gateways' callbacks (HMAC-signed; POST only)",
-    "sandbox/bank/": "the sandbox bank's teller page (only with SANDBOX_PROVIDERS; a bank needs no portal sign-in)",
+    "sandbox/bank/": "the sandbox bank teller page (only with SANDBOX_PROVIDERS; a bank needs no sign-in)",
 }
 
 SAMPLE_BY_CONVERTER = {"int": "1", "str": "contoh", "slug": "contoh", "uuid": str(uuid.uuid4()), "path": "1"}

@@ -152,6 +152,8 @@ ALLOWED_DIFFERENCES = {
     # sandbox providers
     "SANDBOX_PROVIDERS",
     "IDENTITY_PROVIDER",
+    "PAYMENT_GATEWAYS",  # the sandbox bank
+    "PAYMENT_GATEWAY",
     # messages written to files
     "MESSAGES_TO_FILES",
     "EMAIL_BACKEND",

@@ -15,7 +15,6 @@ from applications.models import Application, StatusChange
 from payments.billing import latest_bill
 from payments.models import Payment, Refund
 from payments.settlement import payment_receive
-from tests.applications.conftest import act, citizen, samsat, service  # noqa: F401 - fixtures
 from tests.payments.helpers_core import post_event, reported, submitted
 from tests.utils import in_thread, wait_for_a_lock_wait
 

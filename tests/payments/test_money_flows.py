@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,14 +25,7 @@ from payments.gateways.sandbox import sandbox_pay
 from payments.models import Bill, Payment, Refund, SandboxRefund, SandboxTransfer
 from payments.reconcile import bill_check, bills_reconcile
 from payments.settlement import payment_receive
-from tests.applications.conftest import (  # noqa: F401 - fixtures
-    ServiceUnderTest,
-    act,
-    citizen,
-    officer,
-    samsat,
-    service,
-)
+from tests.applications.conftest import act
 from tests.payments.helpers_core import reported, submitted
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +57,10 @@ def test_submit_issues_one_open_bill_from_the_schedule_in_force(citizen, samsat,
     application = submitted(citizen, samsat)
 
     bill = _bill(application)
-    assert bill.state == "open" and bill.total == 25_000
-    assert len(bill.billing_code) == 15 and billing.luhn_valid(bill.billing_code)
+    assert bill.state == "open"
+    assert bill.total == 25_000
+    assert len(bill.billing_code) == 15
+    assert billing.luhn_valid(bill.billing_code)
     assert bill.expires_at == START + dt.timedelta(hours=24)
     assert bill.office == samsat
     (line,) = bill.lines.all()
@@ -76,7 +72,7 @@ def test_billing_codes_are_unique_and_unrelated(citizen, samsat, service) -> Non
     assert len(set(codes)) == 5
     # Consecutive bills do not give consecutive codes.
     numbers = sorted(int(code) for code in codes)
-    assert all(b - a > 1000 for a, b in zip(numbers, numbers[1:], strict=False))
+    assert all(b - a > 1000 for a, b in itertools.pairwise(numbers))
 
 
 def test_a_submission_failing_to_bill_leaves_no_application_submitted(citizen, samsat, service) -> None:
@@ -140,7 +136,8 @@ def test_an_expired_bill_is_replaced_within_the_window_and_the_window_ends_the_a
 
     second = bill_replace(application_id=application.pk, applicant_id=citizen.pk)
     first.refresh_from_db()
-    assert first.replaced_by == second and second.state == "open"
+    assert first.replaced_by == second
+    assert second.state == "open"
     assert second.billing_code != first.billing_code
 
     # The last bill never outlives the payment window (7 days).
@@ -300,7 +297,8 @@ def test_a_refund_to_the_citizens_own_account_is_paid_once(
         )
     assert given.sent
     refund.refresh_from_db()
-    assert refund.state == "paid" and refund.gateway_reference.startswith("SBR")
+    assert refund.state == "paid"
+    assert refund.gateway_reference.startswith("SBR")
     assert refund.account_number_last4 == "7890"
     assert "1234567890" not in refund.account_number_ciphertext
 
@@ -324,12 +322,14 @@ def test_a_refund_to_another_name_waits_for_an_officer(
     )
     assert not given.sent
     refund.refresh_from_db()
-    assert refund.state == "awaiting_check" and refund.holder_matches_profile is False
+    assert refund.state == "awaiting_check"
+    assert refund.holder_matches_profile is False
 
     with django_capture_on_commit_callbacks(execute=True):
         refunds.refund_account_check(refund_id=refund.pk, officer=officer, approve=True)
     refund.refresh_from_db()
-    assert refund.state == "paid" and refund.checked_by_id == officer.pk
+    assert refund.state == "paid"
+    assert refund.checked_by_id == officer.pk
 
 
 def test_the_gateway_refund_is_idempotent_on_the_refund(profiled_citizen, samsat, service) -> None:
@@ -367,3 +367,21 @@ def test_payments_are_never_float(citizen, samsat, service) -> None:
     bill = _bill(application)
     assert isinstance(bill.total, int)
     assert sum(line.amount for line in bill.lines.all()) == bill.total
+
+
+def test_the_timeline_shows_the_payment_and_the_refund(citizen, samsat, service) -> None:
+    from django.utils import translation
+
+    from applications.selectors import application_timeline
+
+    with translation.override("en"):
+        application = _paid(citizen, samsat)
+        labels = [str(entry.label) for entry in application_timeline(application=application)]
+        assert "Payment received" in labels
+        assert "Refund started" not in labels
+
+        act(application, "cancel", citizen)
+        entries = application_timeline(application=Application.objects.get(pk=application.pk))
+        started = [entry for entry in entries if str(entry.label) == "Refund started"]
+        assert len(started) == 1
+        assert "Rp 25.000" in str(started[0].note)

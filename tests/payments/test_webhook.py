@@ -17,14 +17,7 @@ from payments import webhooks
 from payments.billing import latest_bill
 from payments.gateways import ReportedPayment
 from payments.models import Bill, GatewayEvent, Payment, Refund
-from tests.applications.conftest import (  # noqa: F401 - fixtures
-    act,
-    citizen,
-    make_application,
-    officer,
-    samsat,
-    service,
-)
+from tests.applications.conftest import act
 from tests.payments.helpers_core import post_event, submitted
 
 pytestmark = pytest.mark.django_db
@@ -44,16 +37,19 @@ def _nothing_changed(application: Application, bill: Bill) -> None:
 def test_a_valid_callback_pays_the_bill_and_queues_the_application(citizen, samsat, service) -> None:
     application = submitted(citizen, samsat)
     bill = latest_bill(application.pk)
-    assert bill is not None and bill.total == 25_000
+    assert bill is not None
+    assert bill.total == 25_000
 
     response = post_event(Client(), bill, event_id="evt-1", reference="REF1")
 
     assert response.status_code == 200
     assert response.json() == {"status": "applied"}
     bill.refresh_from_db()
-    assert bill.state == Bill.State.PAID and bill.paid_at is not None
+    assert bill.state == Bill.State.PAID
+    assert bill.paid_at is not None
     application.refresh_from_db()
-    assert application.status == "queued" and application.paid_at is not None
+    assert application.status == "queued"
+    assert application.paid_at is not None
     payment = Payment.objects.get()
     assert (payment.amount, payment.gateway_reference, payment.disposition) == (25_000, "REF1", "applied")
     assert GatewayEvent.objects.get().payment == payment
