@@ -116,7 +116,7 @@ def citizen_panel(application: Application, viewer: User) -> ReviewPanel | None:
         for document in documents
     ]
     return ReviewPanel(
-        title=_("Your documents"),
+        title=_("Issued documents"),
         template_name=CITIZEN_TEMPLATE,
         context={"rows": rows},
         order=PANEL_ORDER,

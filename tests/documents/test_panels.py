@@ -250,7 +250,7 @@ def test_the_applicant_sees_their_documents_with_links(
     response = citizen_client(holder).get(detail_url(application))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Your documents" in page
+    assert "Issued documents" in page
     assert "Registration proof" in page
     assert reverse("documents:detail", args=[proof.public_id]) in page
     # The proof is not rendered yet: no download, "being prepared"; the permit's PDF is there.
@@ -270,7 +270,7 @@ def test_only_the_applicants_own_documents_are_listed(
         kind="test_permit", application=application, holder=someone, reference="TST-THEIRS"
     )
     response = citizen_client(holder).get(detail_url(application))
-    rows = documents_panel(response, "Your documents").context["rows"]
+    rows = documents_panel(response, "Issued documents").context["rows"]
     assert [row.public_id for row in rows] == [str(proof_of(application).public_id)]
     assert "TST-THEIRS" not in response.content.decode()
     assert reverse("documents:detail", args=[theirs.public_id]) not in response.content.decode()
@@ -298,4 +298,4 @@ def test_citizen_page_queries_do_not_grow_with_the_documents(
     large.get(detail_url(three))
     with django_assert_num_queries(expected):
         response = large.get(detail_url(three))
-    assert len(documents_panel(response, "Your documents").context["rows"]) == 3
+    assert len(documents_panel(response, "Issued documents").context["rows"]) == 3
