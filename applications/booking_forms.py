@@ -37,7 +37,7 @@ class SlotChoiceForm(PortalFormMixin, forms.Form):
 class SlotPublishForm(PortalFormMixin, forms.Form):
     """A slot to publish, with date and time in the office's own time zone."""
 
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
     kind = forms.ChoiceField(label=_("Kind of appointment"), choices=AppointmentSlot.Kind.choices)
     duration_minutes = forms.IntegerField(

@@ -71,7 +71,7 @@ def refund_check(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Htt
 class ReportDayForm(forms.Form):
     date = forms.DateField(
         label=_("Day"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
         input_formats=["%Y-%m-%d"],
     )
 

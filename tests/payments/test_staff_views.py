@@ -431,6 +431,13 @@ def test_an_empty_day_says_so_and_today_has_no_next_day(service: ServiceUnderTes
     assert "Next day" not in page
     assert "Previous day" in page
     assert "Download CSV" not in page
+    # The date picker shows the day in the form browsers read (ISO), in Indonesian too.
+    assert f'value="{DAY:%Y-%m-%d}"' in page
+    indonesian = staff_client(supervisor)
+    indonesian.cookies["django_language"] = "id"
+    with time_machine.travel(at_wib(DAY, 9), tick=False):
+        page_id = indonesian.get(reverse("payments:settlement_report")).content.decode()
+    assert f'value="{DAY:%Y-%m-%d}"' in page_id
 
 
 def test_a_future_or_malformed_date_is_a_form_error(service: ServiceUnderTest, samsat: Office) -> None:
