@@ -216,7 +216,8 @@ def appointment_outcome_recorded(context: GuardContext) -> list[Reason]:
         recorded = recorded.filter(created_at__gte=since)
     if not any(b.outcome or b.outcome_data for b in recorded.only("outcome", "outcome_data")):
         return [_("Record the appointment's outcome first.")]
-    return []
+    # The service may still expect an appointment (the practical exam after the theory one).
+    return list(context.service.appointments_pending(application))
 
 
 BUILTIN: dict[str, Callable[[GuardContext], list[Reason]]] = {

@@ -146,6 +146,16 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
 
 ATTACHMENT_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 ONE_ATTACHMENT_PER_KIND_CONSTRAINT = "applications_one_attachment_per_single_kind"
+SINGLE_ATTACHMENT_KINDS = (
+    "photo",
+    "signature",
+    "ktp_scan",
+    "health_cert",
+    "psych_result",
+    "police_report",
+    "damaged_card",
+    "passport_scan",
+)
 
 
 class Attachment(models.Model):
@@ -158,9 +168,15 @@ class Attachment(models.Model):
         SIGNATURE = "signature", _("Signature")
         KTP_SCAN = "ktp_scan", _("KTP scan")
         SUPPORTING = "supporting", _("Supporting document")
+        # The SIM services' certificates and proofs (licensing).
+        HEALTH_CERT = "health_cert", _("Health certificate")
+        PSYCH_RESULT = "psych_result", _("Psychological test result")
+        POLICE_REPORT = "police_report", _("Police loss report")
+        DAMAGED_CARD = "damaged_card", _("Photo of the damaged card")
+        PASSPORT_SCAN = "passport_scan", _("Passport scan")
 
     # Kinds of which an application holds one current file (a new upload replaces it).
-    SINGLE_KINDS = ("photo", "signature", "ktp_scan")
+    SINGLE_KINDS = SINGLE_ATTACHMENT_KINDS
 
     class ContentType(models.TextChoices):
         JPEG = "image/jpeg", "JPEG"
@@ -187,7 +203,7 @@ class Attachment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "kind"],
-                condition=Q(kind__in=["photo", "signature", "ktp_scan"]),
+                condition=Q(kind__in=list(SINGLE_ATTACHMENT_KINDS)),
                 name=ONE_ATTACHMENT_PER_KIND_CONSTRAINT,
             ),
             models.CheckConstraint(

@@ -151,6 +151,9 @@ class ServiceDefinition:
     # The slot kinds the application may book now (e.g. the practical exam after the theory
     # exam); empty: any kind the handling office publishes.
     appointment_kinds: Callable[[Application], tuple[str, ...]] = field(default=_any_kind)
+    # Why the review cannot resume yet although an outcome is recorded (e.g. the theory exam is
+    # passed but the practical one is still to come); empty: the core's rule alone decides.
+    appointments_pending: Guard = field(default=no_rule)
     details_form: type[DetailsForm] | None = None
     # One or two sentences for the citizen: what the service is and who it is for.
     description: str | Promise = ""
@@ -239,6 +242,11 @@ DOCUMENT_KINDS = {
     "signature": _("Signature"),
     "ktp_scan": _("KTP scan"),
     "supporting": _("Supporting document"),
+    "health_cert": _("Health certificate"),
+    "psych_result": _("Psychological test result"),
+    "police_report": _("Police loss report"),
+    "damaged_card": _("Photo of the damaged card"),
+    "passport_scan": _("Passport scan"),
 }
 
 
