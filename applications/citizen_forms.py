@@ -10,7 +10,7 @@ disabled, so Django ignores what is posted for them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, cast
 
 from django import forms
@@ -46,6 +46,7 @@ def details_form_for(
     data: Any = None,
     files: Any = None,
     editable: Collection[str] | None = None,
+    preselect: Mapping[str, str] | None = None,
 ) -> DetailsForm | None:
     """The service's details form (None if the service has none).
 
@@ -59,6 +60,11 @@ def details_form_for(
     form_class = _with_portal_markup(service.details_form)
     if data is None:
         form = form_class(application=application, applicant=applicant)
+        # A link may preselect a field of a new draft (``?licence=<public id>`` from the
+        # licences page): only the form's own fields, and only as initial values.
+        for name, value in (preselect or {}).items():
+            if name in form.fields and application is None:
+                form.initial[name] = value
     else:
         stored: dict[str, Any] = {}
         if application is not None:

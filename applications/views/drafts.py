@@ -239,6 +239,7 @@ def draft_start(request: AuthenticatedHttpRequest, service_code: str) -> HttpRes
         applicant=request.user,
         data=request.POST if posted else None,
         files=request.FILES if posted else None,
+        preselect=None if posted else {key: request.GET[key] for key in request.GET},
     )
     delivery = DeliveryForm(request.POST if posted else None, service=service)
     duplicate = False

@@ -201,6 +201,17 @@ def test_the_start_page_offers_only_the_services_delivery_choices(
     assert 'value="collection"' not in body
 
 
+def test_a_link_may_preselect_the_services_own_fields_only(
+    permit: ServiceDefinition, signed_in: Client
+) -> None:
+    response = signed_in.get(START_URL, {"colour": "Merah", "delivery_choice": "digital", "x": "1"})
+    details = response.context["details"]
+    assert details.initial["colour"] == "Merah"
+    assert 'value="Merah"' in response.content.decode()
+    assert "x" not in details.initial
+    assert not response.context["delivery"].is_bound  # the core's fields are never preselected
+
+
 def test_starting_creates_the_draft_and_goes_to_it(
     permit: ServiceDefinition, applicant: User, signed_in: Client
 ) -> None:
