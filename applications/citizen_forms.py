@@ -108,6 +108,16 @@ class DeliveryForm(PortalFormMixin, forms.Form):
 # --- uploads ------------------------------------------------------------------------------
 
 UPLOAD_KINDS = tuple(Attachment.Kind.values)
+# Offered to every service's applicant; the other kinds only where the service names them.
+COMMON_UPLOAD_KINDS = ("photo", "signature", "ktp_scan", "supporting")
+
+
+def upload_kinds_for(service: ServiceDefinition) -> list[str]:
+    """The kinds the documents page offers for ``service``, in the catalogue's order."""
+    named = {*COMMON_UPLOAD_KINDS, *service.required_documents, *service.optional_documents}
+    return [kind for kind in UPLOAD_KINDS if kind in named]
+
+
 _IMAGE_ACCEPT = "image/jpeg,image/png,.jpg,.jpeg,.png"
 _DOCUMENT_ACCEPT = f"{_IMAGE_ACCEPT},application/pdf,.pdf"
 

@@ -142,6 +142,10 @@ class ServiceDefinition:
     subject: Callable[[Application], str]
     guards: Mapping[str, Guard]
     required_documents: tuple[str, ...] = ()
+    # Kinds the applicant may upload besides those (e.g. a police loss report for a lost card,
+    # checked by the service's own rule); every service also offers the photo, signature, KTP
+    # scan and supporting documents.
+    optional_documents: tuple[str, ...] = ()
     approves_on_payment: bool = False
     payment_window_days: int = 7
     standard_working_days: int = 5
@@ -184,7 +188,9 @@ class ServiceDefinition:
             problems.append(f"unknown delivery choices {unknown_choices}")
         if self.payment_window_days < 1 or self.standard_working_days < 0:
             problems.append("payment_window_days must be ≥ 1 and standard_working_days ≥ 0")
-        unknown_documents = [d for d in self.required_documents if d not in DOCUMENT_KINDS]
+        unknown_documents = [
+            d for d in (*self.required_documents, *self.optional_documents) if d not in DOCUMENT_KINDS
+        ]
         if unknown_documents:
             problems.append(f"unknown required documents {unknown_documents}")
         if self.details_form is not None and not issubclass(self.details_form, DetailsForm):

@@ -29,12 +29,12 @@ from accounts import selectors as account_selectors
 from accounts.views import citizen_required
 from applications import selectors
 from applications.citizen_forms import (
-    UPLOAD_KINDS,
     DeliveryForm,
     ResubmitForm,
     SubmitForm,
     UploadForm,
     details_form_for,
+    upload_kinds_for,
 )
 from applications.guards import open_revision_request
 from applications.models import Application, Attachment, RevisionRequest
@@ -368,7 +368,7 @@ def draft_documents(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> 
     if application.status == "revision_requested":
         offered = [item.name for item in revision.documents] if revision is not None else []
     else:
-        offered = list(UPLOAD_KINDS)
+        offered = upload_kinds_for(service)
     upload_forms = {kind: UploadForm(kind=kind) for kind in offered}
     if request.method == "POST":
         kind = request.POST.get("kind", "")
