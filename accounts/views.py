@@ -73,7 +73,7 @@ def citizen_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/citizen_home.html",
-        {"profile": profile, "steps": selectors.onboarding_steps(profile), "services": SERVICES},
+        {"profile": profile, "steps": selectors.onboarding_steps(profile), "services": [(summary, summary.available_now()) for summary in SERVICES]},
     )
 
 

@@ -33,7 +33,23 @@ PHOTO = "photo"
 SIGNATURE = "signature"
 KTP_SCAN = "ktp_scan"
 SUPPORTING = "supporting"
-KINDS = (PHOTO, SIGNATURE, KTP_SCAN, SUPPORTING)
+# The SIM services' certificates and proofs (applications.models.Attachment.Kind).
+HEALTH_CERT = "health_cert"
+PSYCH_RESULT = "psych_result"
+POLICE_REPORT = "police_report"
+DAMAGED_CARD = "damaged_card"
+PASSPORT_SCAN = "passport_scan"
+KINDS = (
+    PHOTO,
+    SIGNATURE,
+    KTP_SCAN,
+    SUPPORTING,
+    HEALTH_CERT,
+    PSYCH_RESULT,
+    POLICE_REPORT,
+    DAMAGED_CARD,
+    PASSPORT_SCAN,
+)
 
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -49,7 +65,9 @@ PDF_MAX_BYTES = 10 * MB
 MAX_PIXELS = 40_000_000
 PDF_MAX_PAGES = 20
 JPEG_QUALITY = 90
-PDF_KINDS = frozenset({KTP_SCAN, SUPPORTING})
+# Kinds that may be a PDF (a scanned certificate); the photo, signature and the damaged card's
+# photo must be images.
+PDF_KINDS = frozenset({KTP_SCAN, SUPPORTING, HEALTH_CERT, PSYCH_RESULT, POLICE_REPORT, PASSPORT_SCAN})
 
 # Passport-style photo rules (checked before payment, so the applicant fixes them at once).
 PHOTO_MIN_WIDTH = 400

@@ -1,7 +1,7 @@
 """What the home page tells a visitor about each service, in plain words.
 
-``available`` says honestly whether the portal already takes applications for it; each
-service's own work flips it when it lands.
+``available_now()`` says honestly whether the portal already takes applications for it: a
+summary is open once a service of its family (``service_prefix``) is registered.
 """
 
 from __future__ import annotations
@@ -18,12 +18,21 @@ class ServiceSummary:
     title: Promise
     summary: Promise
     steps: tuple[Promise, ...]
-    available: bool = False
+    # Registered services whose code starts with this belong to the family (``sim_new`` …).
+    service_prefix: str = ""
+
+    def available_now(self) -> bool:
+        from applications.registry import all_services
+
+        return bool(self.service_prefix) and any(
+            service.code.startswith(self.service_prefix) for service in all_services()
+        )
 
 
 SERVICES: tuple[ServiceSummary, ...] = (
     ServiceSummary(
         code="sim",
+        service_prefix="sim_",
         title=_("Driving licence (SIM)"),
         summary=_(
             "Apply for a new SIM, renew it before it expires, upgrade its class, replace a lost "

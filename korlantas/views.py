@@ -17,7 +17,12 @@ from korlantas.services_catalogue import SERVICES
 @login_not_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"services": SERVICES})
+    services = [(summary, summary.available_now()) for summary in SERVICES]
+    return render(
+        request,
+        "home.html",
+        {"services": services, "some_closed": not all(available for _summary, available in services)},
+    )
 
 
 @login_not_required

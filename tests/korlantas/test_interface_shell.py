@@ -38,8 +38,9 @@ def test_home_has_landmarks_skip_link_and_one_h1(home: str) -> None:
 def test_home_explains_the_three_services_honestly(home: str) -> None:
     for service in ("(SIM)", "(STNK)", "(BPKB)"):
         assert service in home
-    # Nothing is open for applications yet, and the page says so.
-    assert home.count("Belum tersedia secara daring") == 3
+    # The SIM services are registered; vehicles and BPKB are not yet, and the page says so.
+    assert home.count("Belum tersedia secara daring") == 2
+    assert home.count("Tersedia secara daring") == 1
 
 
 def test_no_inline_script_and_no_external_assets(home: str) -> None:

@@ -146,8 +146,10 @@ def test_the_page_in_english_with_the_cookie(english: Client) -> None:
 
 @pytest.mark.django_db
 def test_without_services_the_page_says_applications_are_not_open_and_shows_the_schedule(
-    english: Client,
+    english: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # An installation whose services are not registered (the SIM services register at start).
+    monkeypatch.setattr("applications.registry._services", {})
     text = text_of(english.get(URL))
     assert "Online applications are not open yet." in text
     # The whole schedule, grouped.
