@@ -473,6 +473,10 @@ CELERY_BEAT_SCHEDULE = {
     "payments-send-refunds": {"task": "payments.tasks.send_queued_refunds", "schedule": 15 * 60.0},
     # A lost broker message never loses a notification: queued rows left unsent are re-enqueued.
     "notifications-relay-stuck": {"task": "notifications.tasks.relay_stuck_messages", "schedule": 5 * 60.0},
+    # Licences (licensing/): expiry reminders 90/30/7 days ahead, and the expiry itself. Daily
+    # work, run hourly (each run is idempotent; beat schedules stay under the visibility timeout).
+    "licensing-remind-expiring": {"task": "licensing.tasks.remind_expiring_licences", "schedule": 60 * 60.0},
+    "licensing-mark-expired": {"task": "licensing.tasks.mark_expired_licences", "schedule": 60 * 60.0},
 }
 
 # --- Logging ----------------------------------------------------------------------------

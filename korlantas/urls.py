@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
     path("", include("payments.urls")),
+    path("", include("licensing.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",

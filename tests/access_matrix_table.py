@@ -354,6 +354,16 @@ TABLE: dict[str, Entry] = {
         obj="document",
         note="GET shows the reason form; posting it is tested in tests/documents/test_revoke.py",
     ),
+    # --- licensing: the citizen's licences (an unverified citizen is told to verify first)
+    "warga/sim/": Entry("licensing:mine", citizen_page()),
+    # --- licensing: exam results (staff of the slot's office; the body holds the result)
+    "staf/sim/ujian/<uuid:public_id>/": Entry(
+        "licensing:exam_result",
+        staff_page(*OFFICE_WORKERS),
+        method="POST",
+        obj="booking",
+        note="an empty body or a booking that is no exam: back to the review page with a message",
+    ),
 }
 
 # (route, side, role) -> why the real outcome differs from the table's. Tests of these are
