@@ -74,11 +74,21 @@ def dispensations_open(today: dt.date) -> list[RenewalDispensation]:
     return list(RenewalDispensation.objects.filter(renew_until__gte=today))
 
 
-def start_path(service_code: str, licence: Licence | None = None) -> str:
-    """The page that starts an application of ``service_code``, with the licence preselected
-    (its public id is no personal data)."""
+def start_path(service_code: str, licence: Licence | None = None, sim_class: str = "") -> str:
+    """The page that starts an application of ``service_code``, with the licence or the class
+    preselected (a licence's public id is no personal data)."""
     path = reverse("applications:start", kwargs={"service_code": service_code})
-    return f"{path}?{urlencode({'licence': str(licence.public_id)})}" if licence is not None else path
+    query = {"licence": str(licence.public_id)} if licence is not None else {}
+    if sim_class:
+        query["sim_class"] = sim_class
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def new_licence_path(sim_class: str) -> str:
+    """A new licence of ``sim_class``: a class with a prerequisite is applied for as an upgrade
+    (licensing.forms offers only the classes without one as new licences)."""
+    service = SERVICE_UPGRADE if rules.PREREQUISITES.get(sim_class) else SERVICE_NEW
+    return start_path(service, sim_class=sim_class)
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,7 @@ def licence_rows(licences: Sequence[Licence], today: dt.date | None = None) -> l
                     start_path(SERVICE_INTERNATIONAL, licence) if is_valid and national else ""
                 ),
                 new_url=(
-                    start_path(SERVICE_NEW)
+                    new_licence_path(licence.sim_class)
                     if not (is_valid or can_renew or superseded)
                     and licence.state in (Licence.State.ACTIVE, Licence.State.EXPIRED)
                     else ""

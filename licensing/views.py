@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import verified_nik_index
@@ -36,5 +37,7 @@ def my_licences(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": rows,
             "today": today,
             "new_url": selectors.start_path(selectors.SERVICE_NEW),
+            # Every SIM service (new, upgrade, …) is on the services page.
+            "other_class_url": reverse("applications:new"),
         },
     )

@@ -4,10 +4,12 @@ citizen's own application (anyone else's is a 404)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from applications import selectors
 from applications.models import Application
@@ -42,3 +44,10 @@ def own_application(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> 
 
 def citizen_may(application: Application, action: str) -> bool:
     return any(t.name == action for t in APPLICATION_WORKFLOW.available(application.status, CITIZEN))
+
+
+def shown_value(value: Any) -> Any:
+    """A stored detail as a person reads it: a checkbox as yes or no, not True/False."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value

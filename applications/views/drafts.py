@@ -63,7 +63,7 @@ from applications.services import (
     attachment_add,
 )
 from applications.uploads import UploadRejected
-from applications.views.common import own_application
+from applications.views.common import own_application, shown_value
 from korlantas.lib.http import AuthenticatedHttpRequest
 
 DUPLICATE_MESSAGE = _(
@@ -418,7 +418,9 @@ def _details_summary(details: DetailsForm | None) -> list[tuple[Any, Any]]:
     """The service's fields and their stored values, for the summary before submitting."""
     if details is None:
         return []
-    return [(field.label, details.initial.get(name, "")) for name, field in details.fields.items()]
+    return [
+        (field.label, shown_value(details.initial.get(name, ""))) for name, field in details.fields.items()
+    ]
 
 
 @require_http_methods(["GET", "POST"])

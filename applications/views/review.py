@@ -49,7 +49,7 @@ from applications.services import (
     TransitionRefused,
     application_transition,
 )
-from applications.views.common import report_refusal, service_name
+from applications.views.common import report_refusal, service_name, shown_value
 from applications.workflow import APPLICATION_WORKFLOW
 from audit import actions as audit_actions
 from audit.services import audit_record, client_ip
@@ -182,7 +182,7 @@ def _service_details(service: ServiceDefinition | None, application: Application
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
             labels = {str(key): label for key, label in _flat_choices(field.choices)}
             value = labels.get(str(value), value) if value not in (None, "") else value
-        rows.append((field.label or name.replace("_", " ").capitalize(), value))
+        rows.append((field.label or name.replace("_", " ").capitalize(), shown_value(value)))
     return rows
 
 

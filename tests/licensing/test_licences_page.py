@@ -91,6 +91,13 @@ def test_actions_follow_the_renewal_window_and_validity(english: Client) -> None
     assert "Valid for 91 more days." in html
 
 
+def test_an_expired_class_with_a_prerequisite_leads_to_an_upgrade(english: Client) -> None:
+    licence(SITI, "a", expires_in=400)
+    licence(SITI, "b1", expires_in=-10, state=Licence.State.EXPIRED)
+    html = _page(english, citizen(SITI))
+    assert f'{reverse("applications:start", args=["sim_upgrade"])}?sim_class=b1"' in html
+
+
 def test_an_expired_licence_leads_to_a_new_one_unless_a_dispensation_covers_it(english: Client) -> None:
     expired = licence(SITI, "c", expires_in=-10, state=Licence.State.EXPIRED)
     user = citizen(SITI)
@@ -98,7 +105,7 @@ def test_an_expired_licence_leads_to_a_new_one_unless_a_dispensation_covers_it(e
     day = expired.expires_on
     assert f"Expired on {day.day} {day:%B %Y}." in html
     assert "Renewal is no longer possible: apply for a new SIM C." in html
-    assert _start("sim_new") in html
+    assert f'{reverse("applications:start", args=["sim_new"])}?sim_class=c"' in html
     for service in ("sim_renewal", "sim_replacement", "sim_international"):
         assert _start(service, expired) not in html
 
