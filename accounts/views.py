@@ -73,7 +73,11 @@ def citizen_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/citizen_home.html",
-        {"profile": profile, "steps": selectors.onboarding_steps(profile), "services": [(summary, summary.available_now()) for summary in SERVICES]},
+        {
+            "profile": profile,
+            "steps": selectors.onboarding_steps(profile),
+            "services": [(summary, summary.available_now()) for summary in SERVICES],
+        },
     )
 
 

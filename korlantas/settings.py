@@ -276,6 +276,11 @@ ACCOUNT_RATE_LIMITS = {
     "check_payment": "3/m/user,20/h/user",
     # The sandbox bank's teller page (never in production).
     "sandbox_pay": "30/m/ip",
+    # Vehicles: the public STNK lookup (plate + 5 chassis characters), a citizen's proof of
+    # possession, a Samsat's CSV import.
+    "stnk_lookup": "10/m/ip,50/h/ip",
+    "vehicle_unlock": "5/h/user",
+    "vehicle_import": "30/h/user",
 }
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("payments.urls")),
     path("", include("licensing.urls")),
+    path("", include("vehicles.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",

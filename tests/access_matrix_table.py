@@ -92,6 +92,8 @@ OBJECTS = {
     "gateway": "the code of the configured payment gateway (the same on both sides: no one owns it)",
     "bill": "the open bill of an unpaid application of the side's citizen (issued on submit)",
     "refund": "a refund of the side's citizen waiting for their bank account (a paid application, cancelled)",
+    "vehicle": "a vehicle registered to the side's citizen (imported by the side's officer), locked",
+    "vehicle_import": "the CSV import of ``vehicle`` by the side's officer, with one rejected row",
 }
 
 
@@ -363,6 +365,36 @@ TABLE: dict[str, Entry] = {
         method="POST",
         obj="booking",
         note="an empty body or a booking that is no exam: back to the review page with a message",
+    ),
+    # --- vehicles: the citizen's vehicles (citizen_required comes first: staff get the 403; an
+    # unverified citizen sees nothing tied to a NIK)
+    "warga/kendaraan/": Entry("vehicles:mine", citizen_page()),
+    "warga/kendaraan/<uuid:public_id>/": Entry(
+        "vehicles:detail", citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS), obj="vehicle"
+    ),
+    "warga/kendaraan/<uuid:public_id>/buka/": Entry(
+        "vehicles:unlock",
+        citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS),
+        method="POST",
+        obj="vehicle",
+        note="an empty body is a form error: no attempt is spent, nothing unlocked",
+    ),
+    # --- vehicles: the public STNK check (plate + last 5 chassis characters; rate-limited per client)
+    "stnk/cek/": Entry("vehicles:lookup", public(), note="never shows the owner; one generic failure"),
+    # --- vehicles: a Samsat's CSV import (officers and supervisors of a Samsat, its Polda's supervisors)
+    "staf/kendaraan/impor/": Entry(
+        "vehicles:import",
+        staff_page(*OFFICE_WORKERS),
+        note="an office that is no Samsat is told so; dispatchers have no import",
+    ),
+    "staf/kendaraan/impor/<uuid:public_id>/": Entry(
+        "vehicles:import_report", staff_page(*OFFICE_WORKERS), obj="vehicle_import"
+    ),
+    "staf/kendaraan/impor/<uuid:public_id>/ditolak.csv": Entry(
+        "vehicles:import_rejected",
+        staff_page(*OFFICE_WORKERS),
+        obj="vehicle_import",
+        note="the rejected rows hold owners' NIKs: each download is audited",
     ),
 }
 

@@ -1,3 +1,5 @@
+"""Vehicle registry, STNK endorsement and renewal, BPKB transfer and replacement, mutasi."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,22 @@ from django.utils.translation import gettext_lazy as _
 class VehiclesConfig(AppConfig):
     name = "vehicles"
     verbose_name = _("Vehicles (STNK, BPKB)")
+
+    def ready(self) -> None:
+        from accounts import roles
+        from korlantas.lib import navigation, seeding
+        from vehicles import demo, services
+
+        navigation.register(navigation.NavItem("vehicles:mine", _("My vehicles"), roles.is_citizen, order=14))
+        navigation.register(
+            navigation.NavItem(
+                "vehicles:import",
+                _("Vehicle import"),
+                lambda user: bool(roles.roles_of(user) & {roles.OFFICER, roles.SUPERVISOR}),
+                order=24,
+            )
+        )
+        # Reference data (the data migration loads it too; a flushed test database gets it back).
+        seeding.register("vehicles.region_codes", services.region_codes_load, order=40)
+        # After the demo accounts (order 100): the vehicles are theirs by NIK.
+        seeding.register("demo vehicles", demo.seed_demo_vehicles, order=120, demo=True)

@@ -66,6 +66,8 @@ from tests.applications.conftest import (
 from tests.conftest import delete_own_redis_keys
 from tests.factories import UserFactory, sign_in_with_mfa
 from tests.offices.factories import OfficeFactory
+from vehicles import services as vehicle_services
+from vehicles.models import Vehicle, VehicleClaim, VehicleImport
 
 ROUTES = list(table.walk(get_resolver().url_patterns))
 PORTAL_ROUTES = [route for route in ROUTES if route.rule is None and route.route in table.TABLE]
@@ -157,6 +159,8 @@ class Side:
     owner_name: str
     bill: Bill
     refund: Refund
+    vehicle: Vehicle
+    vehicle_import: VehicleImport
 
     def params(self, obj: str) -> dict[str, Any]:
         """The URL parameters that name ``obj``."""
@@ -181,7 +185,12 @@ class Side:
     def secrets(self) -> list[str]:
         """What must never appear in an answer about this side's objects to anyone else."""
         applications = [self.application, self.draft, self.returned, self.awaiting]
-        return [self.owner_name] + [a.reference for a in applications] + [a.subject for a in applications]
+        return (
+            [self.owner_name]
+            + [a.reference for a in applications]
+            + [a.subject for a in applications]
+            + [self.vehicle.plate_display]
+        )
 
 
 @dataclass
@@ -267,6 +276,8 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
     act(Application.objects.get(pk=refunded.pk), "cancel", citizen)
     refund = Refund.objects.get(application=refunded)
 
+    vehicle, vehicle_import = imported_vehicle(officer, nik=nik, tag=tag)
+
     return Side(
         office=office,
         citizen=citizen,
@@ -288,7 +299,24 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
         owner_name=owner_name,
         bill=bill,
         refund=refund,
+        vehicle=vehicle,
+        vehicle_import=vehicle_import,
     )
+
+
+def imported_vehicle(officer: User, *, nik: str, tag: str) -> tuple[Vehicle, VehicleImport]:
+    """The side's citizen's vehicle, imported by the side's officer from a CSV file with one
+    more row that is rejected (so the import has rejected rows to download)."""
+    vin = "MH1JM8117NK70001" + ("1" if tag == "B" else "2")
+    header = "plate,chassis_number,engine_number,make,model,category,engine_cc,colour,year_made,fuel,"
+    header += "plate_colour,njkb,stnk_valid_until,owner_nik\n"
+    good = f"{tag} 7000 VH,{vin},JM81E1123456,Honda,Vario 125,2w,125,Hitam,2022,petrol,white,18500000,"
+    good += f"{clock.today().year + 3}-03-15,{nik}\n"
+    bad = f"{tag} 7001 VH,{vin[:-1]}9,X,Honda,Vario 125,2w,125,Hitam,2022,petrol,white,18500000,"
+    bad += f"2028-03-15,{nik}\n"  # engine number "X": rejected
+    report = vehicle_services.vehicles_import_csv(io.BytesIO((header + good + bad).encode()), actor=officer)
+    assert (report.accepted, report.rejected) == (1, 1)
+    return Vehicle.objects.get(plate_normalised=f"{tag}7000VH"), report.record
 
 
 def issued_document(application: Application, holder: User) -> IssuedDocument:
@@ -307,6 +335,7 @@ def issued_document(application: Application, holder: User) -> IssuedDocument:
 
 
 def build_world() -> World:
+    vehicle_services.region_codes_load()  # a flushed database (transaction=True tests) lost them
     home_office = OfficeFactory(kind=Office.Kind.SAMSAT)
     foreign_office = OfficeFactory(kind=Office.Kind.SAMSAT)  # another Polda (a new one per office)
     assert home_office.polda_id != foreign_office.polda_id
@@ -443,6 +472,8 @@ WATCHED: dict[str, tuple[type[Model], tuple[str, ...]]] = {
     "users": (User, ("id", "is_active", "is_staff")),
     "documents": (IssuedDocument, ("id", "status", "status_reason", "sha256")),
     "verifications": (Verification, ("id", "document")),
+    "vehicle claims": (VehicleClaim, ("id", "user", "vehicle")),
+    "vehicles": (Vehicle, ("id", "state", "owner_nik_index")),
 }
 
 

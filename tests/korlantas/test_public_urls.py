@@ -38,6 +38,7 @@ PUBLIC_ROUTES = {
     "biaya/": "services and fees in force (the public fee page)",
     "payments/webhooks/<slug:gateway>/": "payment gateways' callbacks (HMAC-signed; POST only)",
     "sandbox/bank/": "the sandbox bank teller page (only with SANDBOX_PROVIDERS; a bank needs no sign-in)",
+    "stnk/cek/": "STNK check by plate + last 5 chassis characters (never the owner; rate-limited per client)",
 }
 
 SAMPLE_BY_CONVERTER = {"int": "1", "str": "contoh", "slug": "contoh", "uuid": str(uuid.uuid4()), "path": "1"}

@@ -1,0 +1,265 @@
+"""The vehicle registry (issue 8, point 1): what Samsat records about each registered vehicle.
+
+* ``RegionCode`` — the plate region codes (DOMAIN.md §5.3), seeded from
+  ``vehicles/reference/region_codes.py``. A plate's region code must be one of them: a
+  consistency check only — the province that taxes a vehicle is that of its registering Samsat.
+* ``Vehicle`` — one registered vehicle. It belongs to a person by the blind index of their
+  NIK (``owner_nik_index``, computed as ``accounts.services.nik_index``), so it is theirs once
+  their identity is verified (``accounts.selectors.verified_nik_index``, the one door); the NIK
+  itself is never stored here. Plate and chassis number are unique among vehicles that are not
+  deleted. A deleted registration (UU 22/2009 Pasal 74) stays as a row, never to be endorsed or
+  renewed again.
+* ``OwnershipRecord`` — the ownership history, one row per owner and period; exactly one open
+  row (``to_date`` empty) per vehicle.
+* ``VehicleClaim`` — a citizen proved possession of a vehicle registered to their NIK by the
+  last 5 characters of its chassis number (as SIGNAL does); until then the vehicle is locked.
+* ``VehicleImport`` — one CSV import by Samsat staff and its per-row report. The rejected rows
+  (which hold owners' NIKs) are kept encrypted for a few days so the officer can download and
+  correct them, then erased.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from korlantas.lib import clock
+from offices.models import plate_region_code_validator
+
+REJECTED_ROWS_PURPOSE = "vehicles.vehicleimport.rejected_rows"
+NOT_DELETED = ("active", "blocked")
+
+
+class RegionCode(models.Model):
+    code = models.CharField(_("code"), max_length=2, unique=True, validators=[plate_region_code_validator])
+    group = models.CharField(_("area"), max_length=60, help_text=_("E.g. Sumatra, East Java."))
+    covers = models.CharField(_("covers"), max_length=300)
+    province_codes = ArrayField(
+        models.CharField(max_length=2),
+        verbose_name=_("province codes"),
+        default=list,
+        blank=True,
+        help_text=_("Kemendagri codes (the first two NIK digits) of the provinces it covers."),
+    )
+    confirmed = models.BooleanField(
+        _("confirmed by the sources"),
+        default=True,
+        help_text=_("Unticked for codes commonly listed but not confirmed by the retrieved sources."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("plate region code")
+        verbose_name_plural = _("plate region codes")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{1,2}$"), name="vehicles_region_code_format"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.covers}"
+
+
+class Vehicle(models.Model):
+    class Category(models.TextChoices):
+        """Values match payments.fees.WHEELS (the fee of each vehicle item depends on it)."""
+
+        TWO_WHEEL = "2w", _("2- or 3-wheel")
+        FOUR_WHEEL = "4w", _("4 or more wheels")
+
+    class Fuel(models.TextChoices):
+        PETROL = "petrol", _("Petrol")
+        DIESEL = "diesel", _("Diesel")
+        ELECTRIC = "electric", _("Electric")
+        HYBRID = "hybrid", _("Hybrid")
+        GAS = "gas", _("Gas (CNG/LPG)")
+
+    class PlateColour(models.TextChoices):
+        """Perpol 7/2021 Pasal 45 (DOMAIN.md §5.3)."""
+
+        WHITE = "white", _("White, black text (private)")
+        BLACK = "black", _("Black, white text (private, before 2022)")
+        YELLOW = "yellow", _("Yellow (public transport)")
+        RED = "red", _("Red (government)")
+        GREEN = "green", _("Green (free-trade zone)")
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        BLOCKED = "blocked", _("Blocked")
+        DELETED = "deleted", _("Registration deleted")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plate_display = models.CharField(_("plate"), max_length=12)
+    plate_normalised = models.CharField(_("plate (normalised)"), max_length=10, db_index=True)
+    region_code = models.CharField(_("region code"), max_length=2)
+    chassis_number = models.CharField(_("chassis number"), max_length=25)
+    chassis_legacy_reason = models.CharField(
+        _("reason for a non-17-character chassis number"), max_length=300, blank=True
+    )
+    engine_number = models.CharField(_("engine number"), max_length=25)
+    make = models.CharField(_("make"), max_length=60)
+    model = models.CharField(_("model"), max_length=80)
+    vehicle_type = models.CharField(_("type"), max_length=60, blank=True)
+    category = models.CharField(_("category"), max_length=2, choices=Category.choices)
+    engine_cc = models.PositiveIntegerField(_("engine capacity (cc)"))
+    colour = models.CharField(_("colour"), max_length=40)
+    year_made = models.PositiveSmallIntegerField(_("year made"))
+    fuel = models.CharField(_("fuel"), max_length=10, choices=Fuel.choices)
+    plate_colour = models.CharField(_("plate colour"), max_length=10, choices=PlateColour.choices)
+    njkb = models.PositiveBigIntegerField(_("taxable value (NJKB, rupiah)"))
+    registering_samsat = models.ForeignKey(
+        "offices.Office",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "samsat"},
+        verbose_name=_("registering Samsat"),
+    )
+    stnk_valid_until = models.DateField(_("STNK valid until"))
+    last_endorsed_on = models.DateField(_("last annual endorsement"), null=True, blank=True)
+    bpkb_number = models.CharField(_("BPKB number"), max_length=20, blank=True)
+    owner_nik_index = models.CharField(max_length=64, db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    state_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        ordering = ["plate_normalised", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plate_normalised"],
+                condition=Q(state__in=NOT_DELETED),
+                name="vehicles_one_live_vehicle_per_plate",
+            ),
+            models.UniqueConstraint(
+                fields=["chassis_number"],
+                condition=Q(state__in=NOT_DELETED),
+                name="vehicles_one_live_vehicle_per_chassis",
+            ),
+            models.CheckConstraint(
+                condition=Q(plate_normalised__regex=r"^[A-Z]{1,2}[1-9][0-9]{0,3}[A-Z]{0,3}$"),
+                name="vehicles_plate_normalised_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(chassis_number__regex=r"^[A-HJ-NPR-Z0-9]{17}$")
+                | (Q(chassis_number__regex=r"^[A-Z0-9]{6,25}$") & ~Q(chassis_legacy_reason="")),
+                name="vehicles_chassis_iso_or_legacy_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="active") | ~Q(state_reason=""), name="vehicles_state_reason_given"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=("active", "blocked", "deleted")), name="vehicles_state"
+            ),
+            models.CheckConstraint(condition=Q(category__in=("2w", "4w")), name="vehicles_category"),
+            models.CheckConstraint(condition=Q(year_made__gte=1900), name="vehicles_year_made"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate_display} ({self.make} {self.model})"
+
+    @property
+    def masked_chassis(self) -> str:
+        """Never more than the last 5 characters (what the owner proved), wherever it is shown."""
+        hidden = max(len(self.chassis_number) - 5, 0)
+        return "•" * hidden + self.chassis_number[-5:]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.state == self.State.DELETED
+
+
+class OwnershipRecord(models.Model):
+    class How(models.TextChoices):
+        REGISTRATION = "registration", _("First registration")
+        TRANSFER = "transfer", _("Transfer of ownership")
+        IMPORT = "import", _("Recorded from an earlier register")
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="ownership_records")
+    owner_nik_index = models.CharField(max_length=64, db_index=True)
+    from_date = models.DateField(_("owner from"))
+    to_date = models.DateField(_("owner until"), null=True, blank=True)
+    how = models.CharField(_("how"), max_length=12, choices=How.choices)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("ownership record")
+        verbose_name_plural = _("ownership history")
+        ordering = ["vehicle", "from_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle"], condition=Q(to_date__isnull=True), name="vehicles_one_current_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(to_date__isnull=True) | Q(to_date__gte=models.F("from_date")),
+                name="vehicles_ownership_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id} {self.from_date}–{self.to_date or ''}"
+
+
+class VehicleClaim(models.Model):
+    """Possession proven: the user typed the last 5 characters of the chassis number."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vehicle_claims"
+    )
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="claims")
+    proven_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("possession proof")
+        verbose_name_plural = _("possession proofs")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "vehicle"], name="vehicles_one_claim_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} → vehicle {self.vehicle_id}"
+
+
+class VehicleImport(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    office = models.ForeignKey(
+        "offices.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("Samsat")
+    )
+    actor_id = models.PositiveBigIntegerField(_("imported by (user id)"), null=True, blank=True)
+    file_name = models.CharField(_("file name"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("imported at"), default=clock.now, editable=False)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    accepted = models.PositiveIntegerField(_("accepted"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # [{"row": 2, "plate": "B 1234 ABC", "accepted": false, "reasons": [...], "warnings": [...]}]
+    # — plates and reasons only: no NIK, no name, no value a reason would repeat.
+    report = models.JSONField(default=list, blank=True)
+    # The rejected rows as CSV (header included), encrypted (REJECTED_ROWS_PURPOSE); emptied
+    # once ``rejected_rows_until`` has passed.
+    rejected_rows_ciphertext = models.TextField(blank=True)
+    rejected_rows_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vehicle import")
+        verbose_name_plural = _("vehicle imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.public_id} ({self.accepted}/{self.rows})"
+
+    @property
+    def rejected_rows_available(self) -> bool:
+        return bool(self.rejected_rows_ciphertext) and (
+            self.rejected_rows_until is None or clock.now() < self.rejected_rows_until
+        )
