@@ -27,6 +27,7 @@ from typing import Any, ClassVar, cast
 from django import forms
 from django.db.models import QuerySet
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -68,8 +69,9 @@ def subject_for(kind: str, sim_class: str, base_class: str = "") -> str:
     return f"SIM {class_label(sim_class)}{_SUBJECT_SUFFIX.get(kind, '')}"
 
 
-def _class_choices(classes: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(c, f"SIM {class_label(c)} — {class_description(c)}") for c in classes]
+def _class_choices(classes: tuple[str, ...]) -> list[tuple[str, Any]]:
+    # Lazy: built when the module loads, shown in the reader's language.
+    return [(c, format_lazy("SIM {} — {}", SimClass(c).label, class_description(c))) for c in classes]
 
 
 def _not_in_future(value: Any) -> None:

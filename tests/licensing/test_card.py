@@ -175,7 +175,8 @@ def test_a_card_without_a_photo_still_renders(sim_card_document: IssuedDocument)
     kind = get_kind(card.KIND)
     laid_out = rendering.layout(kind, rendering.document_input(sim_card_document, kind))
     assert len(laid_out.pages) == 2
-    assert "No photo" in layout_text(laid_out)
+    # Rendered in the holder's language (Indonesian): the placeholder follows the catalogue.
+    assert "Tanpa foto" in layout_text(laid_out)
 
 
 def _text_boxes(laid_out: Any) -> list[tuple[int, Any]]:

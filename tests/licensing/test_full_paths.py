@@ -358,7 +358,7 @@ def test_international_sim_at_korlantas_valid_three_years(
     kind = get_kind(card.KIND)
     text = layout_text(rendering.layout(kind, rendering.document_input(document, kind)))
     assert "SURAT IZIN MENGEMUDI INTERNASIONAL" in text
-    assert "Based on SIM A" in text
+    assert "Berdasarkan SIM A" in text  # rendered in the holder's language
     assert "Valid 3 years from the date of issue" in text
 
 
