@@ -6,6 +6,9 @@
   of later work). Search by plate in any spacing (``b 1234 abc``), by the last 5 characters of
   the chassis number, or by make and model. The owner is a blind index, never shown; the
   chassis number is masked.
+* **Provincial vehicle tax rules** and **SWDKLLJ tariffs** (the endorsement bill's reference
+  data, docs/vehicles.md) are edited here; the seed only adds missing rows.
+* **STNK endorsement applications** are to read.
 * **Vehicle imports** are to read: counts and the per-row report (no personal data); the
   rejected rows are never shown here.
 """
@@ -21,7 +24,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from vehicles import identifiers
-from vehicles.models import OwnershipRecord, RegionCode, Vehicle, VehicleImport
+from vehicles.models import (
+    EndorsementApplication,
+    OwnershipRecord,
+    ProvinceTaxRule,
+    RegionCode,
+    SwdklljTariff,
+    Vehicle,
+    VehicleImport,
+)
 
 
 class ReadOnlyMixin:
@@ -95,6 +106,7 @@ class VehicleAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "bpkb_number",
         "state",
         "state_reason",
+        "reported_stolen",
         "created_at",
     )
     readonly_fields = fields
@@ -136,3 +148,29 @@ class VehicleImportAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "report",
     )
     readonly_fields = fields
+
+
+@admin.register(ProvinceTaxRule)
+class ProvinceTaxRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "province",
+        "first_rate_bp",
+        "progressive_rates_bp",
+        "fine_bp_per_month",
+        "fine_max_months",
+    )
+    list_select_related = ("province",)
+    search_fields = ("province__name", "province__code")
+
+
+@admin.register(SwdklljTariff)
+class SwdklljTariffAdmin(admin.ModelAdmin):
+    list_display = ("category", "cc_max", "amount", "late_fine")
+    list_filter = ("category",)
+
+
+@admin.register(EndorsementApplication)
+class EndorsementApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("application", "vehicle", "covered_from", "covered_until", "endorsed_on")
+    list_select_related = ("application", "vehicle")
+    raw_id_fields = ("application", "vehicle")

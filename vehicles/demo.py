@@ -131,6 +131,9 @@ def _seed_for(nik: str, email: str, vehicles: list[DemoVehicle], samsat: Office)
                 how=OwnershipRecord.How.REGISTRATION,
                 owner_since=dt.date(demo.year_made, 6, 1),
             )
+            if demo.state_reason == "Reported stolen":
+                # A payment for it goes to an officer (the endorsement's ``no_flags``).
+                Vehicle.objects.filter(pk=vehicle.pk).update(reported_stolen=True)
         standing = due_dates.standing(vehicle.stnk_valid_until, vehicle.last_endorsed_on, today)
         what = "5-year renewal" if standing.is_renewal else "endorsement"
         state = f", {vehicle.get_state_display()}" if vehicle.state != Vehicle.State.ACTIVE else ""

@@ -127,6 +127,11 @@ class Vehicle(models.Model):
     owner_nik_index = models.CharField(max_length=64, db_index=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
     state_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reported_stolen = models.BooleanField(
+        _("reported stolen"),
+        default=False,
+        help_text=_("A payment for this vehicle then goes to an officer instead of approving itself."),
+    )
     created_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
@@ -263,3 +268,81 @@ class VehicleImport(models.Model):
         return bool(self.rejected_rows_ciphertext) and (
             self.rejected_rows_until is None or clock.now() < self.rejected_rows_until
         )
+
+
+# --- the annual endorsement (issue 8, point 3): reference data and the detail row ----------
+
+
+class ProvinceTaxRule(models.Model):
+    """The PKB rates and late-fine rule of one province (a provincial regulation; editable by
+    administrators). Rates are in basis points (1 % = 100). ``progressive_rates_bp`` are the
+    rates of the owner's 2nd, 3rd, … vehicle in the province; the last one applies to every
+    further vehicle. A province without a row uses ``vehicles.endorsement.NATIONAL_DEFAULT``."""
+
+    province = models.OneToOneField(
+        "offices.Province", on_delete=models.CASCADE, related_name="+", verbose_name=_("province")
+    )
+    first_rate_bp = models.PositiveIntegerField(
+        _("PKB rate, first vehicle (basis points)"), help_text=_("1 % = 100.")
+    )
+    progressive_rates_bp = ArrayField(
+        models.PositiveIntegerField(),
+        verbose_name=_("progressive PKB rates (basis points)"),
+        default=list,
+        blank=True,
+        help_text=_("2nd, 3rd, … vehicle; the last applies to every further vehicle."),
+    )
+    fine_bp_per_month = models.PositiveIntegerField(_("PKB late fine per month (basis points)"), default=200)
+    fine_max_months = models.PositiveSmallIntegerField(_("late fine: at most this many months"), default=24)
+    source = models.CharField(_("source or assumption"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("provincial vehicle tax rule")
+        verbose_name_plural = _("provincial vehicle tax rules")
+        ordering = ["province__code"]
+
+    def __str__(self) -> str:
+        return f"PKB {self.province_id}: {self.first_rate_bp} bp"
+
+
+class SwdklljTariff(models.Model):
+    """The Jasa Raharja levy (SWDKLLJ) by category and engine capacity, and its flat late fine
+    per year late. The row with the smallest ``cc_max`` not below the vehicle's capacity
+    applies (an empty ``cc_max``: no upper bound)."""
+
+    category = models.CharField(_("category"), max_length=2, choices=Vehicle.Category.choices)
+    cc_max = models.PositiveIntegerField(_("up to (cc)"), null=True, blank=True)
+    amount = models.PositiveIntegerField(_("levy (rupiah)"))
+    late_fine = models.PositiveIntegerField(_("late fine (rupiah)"), default=0)
+    source = models.CharField(_("source or assumption"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("SWDKLLJ tariff")
+        verbose_name_plural = _("SWDKLLJ tariffs")
+        ordering = ["category", models.F("cc_max").asc(nulls_last=True)]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "cc_max"], name="vehicles_one_swdkllj_per_band")
+        ]
+
+    def __str__(self) -> str:
+        return f"SWDKLLJ {self.category} ≤{self.cc_max or '∞'} cc: {self.amount}"
+
+
+class EndorsementApplication(models.Model):
+    """The detail row of an ``stnk_endorsement`` application: the vehicle, and once issued the
+    period the endorsement covers."""
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="stnk_endorsement"
+    )
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="endorsements")
+    covered_from = models.DateField(_("endorsement period from"), null=True, blank=True)
+    covered_until = models.DateField(_("endorsement period until"), null=True, blank=True)
+    endorsed_on = models.DateField(_("endorsed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("STNK endorsement application")
+        verbose_name_plural = _("STNK endorsement applications")
+
+    def __str__(self) -> str:
+        return f"endorsement of vehicle {self.vehicle_id} (application {self.application_id})"

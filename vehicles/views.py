@@ -41,7 +41,7 @@ from accounts.views import citizen_required, role_required
 from audit.services import client_ip
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
-from vehicles import selectors, services
+from vehicles import selectors, services, services_registry
 from vehicles.forms import ImportForm, LookupForm, PossessionForm
 from vehicles.models import Vehicle
 
@@ -84,10 +84,24 @@ def _detail(
     history = (
         selectors.ownership_history(vehicle, viewer_index=vehicle.owner_nik_index) if row.unlocked else []
     )
+    # The annual endorsement: a link when it can be paid online, else why not and what to do.
+    endorsement_refusals = (
+        services_registry.vehicle_refusals_for(request.user, vehicle)
+        if row.unlocked and not vehicle.is_deleted
+        else []
+    )
     return render(
         request,
         "vehicles/detail.html",
-        {"row": row, "vehicle": vehicle, "history": history, "form": form, "failure": failure},
+        {
+            "row": row,
+            "vehicle": vehicle,
+            "history": history,
+            "form": form,
+            "failure": failure,
+            "endorsement_service": services_registry.SERVICE_CODE,
+            "endorsement_refusals": endorsement_refusals,
+        },
     )
 
 

@@ -49,7 +49,7 @@ def english(client: Client) -> Client:
 
 @pytest.fixture
 def register() -> Iterator[Callable[..., ServiceDefinition]]:
-    """Registers services for one test (none are registered in production yet)."""
+    """Registers services of the test's own for one test."""
     codes: list[str] = []
 
     def make(code: str, **options: Any) -> ServiceDefinition:
@@ -212,8 +212,8 @@ def test_registered_services_show_requirements_and_listed_fees(
     english: Client, register: Callable[..., ServiceDefinition]
 ) -> None:
     register(
-        "stnk_endorsement",
-        name="STNK annual endorsement",
+        "stnk_endorsement_test",
+        name="STNK annual endorsement (test)",
         description="Endorse your STNK every year without visiting a Samsat.",
         required_documents=("ktp_scan",),
         delivery_choices=("digital",),

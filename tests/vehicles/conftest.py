@@ -23,7 +23,7 @@ from korlantas.lib import clock
 from offices.models import Office
 from tests.accounts.factories import make_profile, make_staff
 from tests.offices.factories import OfficeFactory
-from vehicles import identifiers, services
+from vehicles import endorsement, identifiers, services
 from vehicles.models import Vehicle
 
 SITI = "3171014507900003"  # woman, born 5 July 1990 (DKI Jakarta)
@@ -50,6 +50,7 @@ def region_codes(request: pytest.FixtureRequest) -> None:
         return
     request.getfixturevalue("db")
     services.region_codes_load()
+    endorsement.tax_reference_load()
 
 
 @pytest.fixture

@@ -61,7 +61,9 @@ def test_plate_and_chassis_characters_show_only_what_the_bill_needs(
     assert vehicle.stnk_valid_until.strftime("%-d %B %Y") in html
     assert vehicle.last_endorsed_on.strftime("%-d %B %Y") in html
     assert "annual endorsement" in html
-    assert "Paying the annual endorsement online is not available yet" in html
+    # Paying online needs an account and the possession proof: the page says so and links sign-in.
+    assert "To pay the annual endorsement online, sign in" in html
+    assert reverse("account_login") in html
     # Never the owner, nor anything beyond the bill's needs.
     for secret in (OWNER_NAME, SITI, VIN_A, vehicle.engine_number, vehicle.bpkb_number, vehicle.colour):
         assert secret not in html

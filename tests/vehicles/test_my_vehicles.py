@@ -124,8 +124,10 @@ def test_possession_unlocks_details_history_and_honest_service_labels(
     assert SITI not in html
     for service in ("Annual STNK endorsement", "5-year STNK renewal", "Transfer of ownership", "mutasi"):
         assert service in html
-    assert html.count("coming soon") == 5
-    assert "/warga/permohonan/baru/" not in html  # no service link yet
+    assert html.count("coming soon") == 4  # the endorsement is built (issue 8, point 3)
+    # Blocked: no link to pay the endorsement, the refusal says what to do instead.
+    assert "/warga/permohonan/baru/" not in html
+    assert "This vehicle is blocked. Contact the Samsat where it is registered" in html
     # The list shows the unlocked vehicle's dates and what falls due.
     listing = client.get(URL).content.decode()
     assert "Hitam" in listing
