@@ -482,6 +482,8 @@ CELERY_BEAT_SCHEDULE = {
     # work, run hourly (each run is idempotent; beat schedules stay under the visibility timeout).
     "licensing-remind-expiring": {"task": "licensing.tasks.remind_expiring_licences", "schedule": 60 * 60.0},
     "licensing-mark-expired": {"task": "licensing.tasks.mark_expired_licences", "schedule": 60 * 60.0},
+    # Vehicles (vehicles/): STNK due-date reminders 30 and 7 days ahead and once overdue; hourly.
+    "vehicles-remind-endorsements": {"task": "vehicles.tasks.remind_endorsements", "schedule": 60 * 60.0},
 }
 
 # --- Logging ----------------------------------------------------------------------------

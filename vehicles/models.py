@@ -13,6 +13,8 @@
   row (``to_date`` empty) per vehicle.
 * ``VehicleClaim`` — a citizen proved possession of a vehicle registered to their NIK by the
   last 5 characters of its chassis number (as SIGNAL does); until then the vehicle is locked.
+* ``EndorsementReminder`` — which due-date reminders went out (``vehicles/reminders.py``), so
+  each goes once per vehicle and due date.
 * ``VehicleImport`` — one CSV import by Samsat staff and its per-row report. The rejected rows
   (which hold owners' NIKs) are kept encrypted for a few days so the officer can download and
   correct them, then erased.
@@ -346,3 +348,22 @@ class EndorsementApplication(models.Model):
 
     def __str__(self) -> str:
         return f"endorsement of vehicle {self.vehicle_id} (application {self.application_id})"
+
+
+class EndorsementReminder(models.Model):
+    """One due-date reminder sent for a vehicle: ``threshold`` is "30", "7" or "overdue"."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="reminders")
+    due_on = models.DateField()
+    threshold = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle", "due_on", "threshold"], name="vehicles_endorsement_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id} {self.due_on} {self.threshold}"
