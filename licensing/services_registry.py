@@ -387,8 +387,10 @@ def definitions() -> list[ServiceDefinition]:
             ),
             reference_prefix="SIMH",
             route=satpas,
-            # The reason-specific document (police report or damaged card) is checked at submit.
+            # The reason-specific document (police report or damaged card) is checked at submit;
+            # the documents page must still offer both.
             required_documents=("photo", "signature", "ktp_scan", "health_cert"),
+            optional_documents=("police_report", "damaged_card"),
             fee_codes=renewal_fee_codes,
             listed_fee_codes=tuple(sim_fee_code("renewal", c) for c in NATIONAL_CLASSES),
             needs_appointment=biometric_visit_needed,

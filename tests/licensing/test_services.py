@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 
 from accounts.models import User
 from applications.citizen_forms import details_form_for
@@ -682,3 +683,22 @@ def test_the_sim_kinds_are_accepted_uploads() -> None:
     assert set(SIM_ATTACHMENT_KINDS) <= set(uploads.KINDS)
     assert set(SIM_PDF_KINDS) <= uploads.PDF_KINDS
     assert "damaged_card" not in uploads.PDF_KINDS
+
+
+def test_the_documents_page_offers_what_each_sim_service_needs(
+    sim_citizen: User, held_licence: HeldLicence, client: Any
+) -> None:
+    """The reason-specific proofs of a replacement can be uploaded from the documents page."""
+    licence = held_licence("c", expires_in=400)
+    data = {
+        "licence": str(licence.public_id),
+        "replacement_reason": "lost",
+        "police_report_number": "LP/123/XI/2026",
+        **certificates(),
+    }
+    draft = sim_draft(sim_citizen, "sim_replacement", data)
+    client.force_login(sim_citizen)
+    response = client.get(reverse("applications:documents", args=[draft.public_id]))
+    offered = [form.document_kind for form in response.context["upload_forms"]]
+    assert {"police_report", "damaged_card", "health_cert"} <= set(offered)
+    assert "passport_scan" not in offered
