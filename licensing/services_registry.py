@@ -325,7 +325,17 @@ def _common(code: str) -> dict[str, Any]:
     }
 
 
+# What the new-licence, upgrade and renewal applicant uploads.
+WITH_CERTIFICATES = ("photo", "signature", "ktp_scan", "health_cert", "psych_result")
+
+
 def definitions() -> list[ServiceDefinition]:
+    # A new licence and an upgrade go through the theory and practical exams.
+    with_exams: dict[str, Any] = {
+        "needs_appointment": exams_needed,
+        "appointment_kinds": exams.allowed_exam_kinds,
+        "appointments_pending": exams.exams_pending,
+    }
     satpas = (Office.Kind.SATPAS,)
     return [
         ServiceDefinition(
@@ -337,12 +347,10 @@ def definitions() -> list[ServiceDefinition]:
             ),
             reference_prefix="SIMB",
             route=satpas,
-            required_documents=("photo", "signature", "ktp_scan", "health_cert", "psych_result"),
+            required_documents=WITH_CERTIFICATES,
             fee_codes=new_fee_codes,
             listed_fee_codes=tuple(sim_fee_code("new", c) for c in NEW_CLASSES),
-            needs_appointment=exams_needed,
-            appointment_kinds=exams.allowed_exam_kinds,
-            appointments_pending=exams.exams_pending,
+            **with_exams,
             standard_working_days=14,
         ),
         ServiceDefinition(
@@ -354,12 +362,10 @@ def definitions() -> list[ServiceDefinition]:
             ),
             reference_prefix="SIMG",
             route=satpas,
-            required_documents=("photo", "signature", "ktp_scan", "health_cert", "psych_result"),
+            required_documents=WITH_CERTIFICATES,
             fee_codes=new_fee_codes,
             listed_fee_codes=tuple(sim_fee_code("new", c) for c in UPGRADE_CLASSES),
-            needs_appointment=exams_needed,
-            appointment_kinds=exams.allowed_exam_kinds,
-            appointments_pending=exams.exams_pending,
+            **with_exams,
             standard_working_days=14,
         ),
         ServiceDefinition(
@@ -371,7 +377,7 @@ def definitions() -> list[ServiceDefinition]:
             ),
             reference_prefix="SIMP",
             route=satpas,
-            required_documents=("photo", "signature", "ktp_scan", "health_cert", "psych_result"),
+            required_documents=WITH_CERTIFICATES,
             fee_codes=renewal_fee_codes,
             listed_fee_codes=tuple(sim_fee_code("renewal", c) for c in NATIONAL_CLASSES),
             needs_appointment=biometric_visit_needed,
