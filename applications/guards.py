@@ -63,6 +63,9 @@ def next_office_on_route(context: GuardContext) -> list[Reason]:
     office = context.office
     if office is None or not office.is_active or office.kind != route[position + 1]:
         return [_("Choose an open office of the next kind on the route.")]
+    narrowed = context.service.forward_offices(context.application)
+    if narrowed is not None and not narrowed.filter(pk=office.pk).exists():
+        return [_("Choose one of the offices offered for this application.")]
     return []
 
 

@@ -155,6 +155,11 @@ SINGLE_ATTACHMENT_KINDS = (
     "police_report",
     "damaged_card",
     "passport_scan",
+    "sale_receipt",
+    "seller_ktp",
+    "police_bap",
+    "not_pledged",
+    "damaged_bpkb",
 )
 
 
@@ -174,6 +179,13 @@ class Attachment(models.Model):
         POLICE_REPORT = "police_report", _("Police loss report")
         DAMAGED_CARD = "damaged_card", _("Photo of the damaged card")
         PASSPORT_SCAN = "passport_scan", _("Passport scan")
+        # The vehicle services' proofs (vehicles).
+        SALE_RECEIPT = "sale_receipt", _("Stamped sale receipt")
+        SELLER_KTP = "seller_ktp", _("Seller's KTP scan")
+        POLICE_BAP = "police_bap", _("Police investigation report (BAP)")
+        NOT_PLEDGED = "not_pledged", _("Statement that the BPKB is not pledged, or the lender's letter")
+        NEWSPAPER_NOTICE = "newspaper_notice", _("Newspaper announcement of the loss")
+        DAMAGED_BPKB = "damaged_bpkb", _("Photo of the damaged BPKB")
 
     # Kinds of which an application holds one current file (a new upload replaces it).
     SINGLE_KINDS = SINGLE_ATTACHMENT_KINDS

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,10 @@ class Charge:
     label: str | Promise
     amount: int
     quantity: int = 1
+
+
+def _core_offices(application: Application) -> QuerySet[Office] | None:
+    return None
 
 
 def _no_fees(application: Application) -> tuple[str, ...]:
@@ -159,6 +164,13 @@ class ServiceDefinition:
     # passed but the practical one is still to come); empty: the core's rule alone decides.
     appointments_pending: Guard = field(default=no_rule)
     details_form: type[DetailsForm] | None = None
+    # Narrow the offices the core offers (None: the core's rule alone). ``submit_offices``: the
+    # offices of the route's first kind this application may be submitted to (a vehicle's
+    # registering Samsat); ``forward_offices``: those of the next kind it may be forwarded to
+    # (the BPKB unit of the Samsat's Polda, the destination Samsat of a move). The core still
+    # requires an open office of the route's kind, so a hook can only narrow, never widen.
+    submit_offices: Callable[[Application], QuerySet[Office] | None] = field(default=_core_offices)
+    forward_offices: Callable[[Application], QuerySet[Office] | None] = field(default=_core_offices)
     # One or two sentences for the citizen: what the service is and who it is for.
     description: str | Promise = ""
     # Money (DESIGN §5): the fee-schedule codes (``payments.fees``) this application pays, one
@@ -253,6 +265,12 @@ DOCUMENT_KINDS = {
     "police_report": _("Police loss report"),
     "damaged_card": _("Photo of the damaged card"),
     "passport_scan": _("Passport scan"),
+    "sale_receipt": _("Stamped sale receipt"),
+    "seller_ktp": _("Seller's KTP scan"),
+    "police_bap": _("Police investigation report (BAP)"),
+    "not_pledged": _("Statement that the BPKB is not pledged, or the lender's letter"),
+    "newspaper_notice": _("Newspaper announcement of the loss"),
+    "damaged_bpkb": _("Photo of the damaged BPKB"),
 }
 
 

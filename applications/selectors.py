@@ -218,13 +218,16 @@ def review_application(*, user: User, public_id: uuid.UUID) -> Application | Non
 # --- citizen: drafts, uploads, submitting, corrections (views/drafts.py) ------------------
 
 
-def offices_for_submission(service: ServiceDefinition) -> QuerySet[Office]:
-    """The open offices a citizen may submit ``service`` to: those of its route's first kind."""
-    return (
-        Office.objects.filter(kind=service.route[0], is_active=True)
-        .select_related("regency")
-        .order_by("name", "pk")
-    )
+def offices_for_submission(
+    service: ServiceDefinition, application: Application | None = None
+) -> QuerySet[Office]:
+    """The open offices a citizen may submit ``service`` to: those of its route's first kind,
+    narrowed by the service's ``submit_offices`` for ``application`` (its registering Samsat)."""
+    offices = Office.objects.filter(kind=service.route[0], is_active=True)
+    narrowed = service.submit_offices(application) if application is not None else None
+    if narrowed is not None:
+        offices = offices.filter(pk__in=narrowed.values("pk"))
+    return offices.select_related("regency").order_by("name", "pk")
 
 
 # --- appointments pages -------------------------------------------------------------------
@@ -339,13 +342,21 @@ def next_route_kind(*, application: Application) -> str | None:
 def forward_offices(*, application: Application) -> QuerySet[Office]:
     """The open offices ``application`` can be forwarded to: those of the route's next kind,
     the handling office's own Polda first, then by name."""
+    from applications.registry import UnknownService, get_service
+
     kind = next_route_kind(application=application)
     office = application.handling_office
     if kind is None or office is None:
         return Office.objects.none()
+    offices = Office.objects.filter(kind=kind, is_active=True)
+    try:
+        narrowed = get_service(application.service_code).forward_offices(application)
+    except UnknownService:
+        narrowed = None
+    if narrowed is not None:
+        offices = offices.filter(pk__in=narrowed.values("pk"))
     return (
-        Office.objects.filter(kind=kind, is_active=True)
-        .exclude(pk=office.pk)
+        offices.exclude(pk=office.pk)
         .select_related("polda")
         .annotate(other_polda=Case(When(polda_id=office.polda_id, then=0), default=1))
         .order_by("other_polda", "name", "pk")

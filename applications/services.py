@@ -480,6 +480,11 @@ def _check_first_office(context: GuardContext) -> None:
         raise TransitionRefused(
             "office_not_on_route", [_("Choose an open office of the kind that handles this service.")]
         )
+    narrowed = context.service.submit_offices(context.application)
+    if narrowed is not None and not narrowed.filter(pk=office.pk).exists():
+        raise TransitionRefused(
+            "office_not_on_route", [_("Choose one of the offices offered for this application.")]
+        )
 
 
 def _failing_guards(transition: Transition, context: GuardContext) -> list[Reason]:

@@ -39,6 +39,14 @@ PSYCH_RESULT = "psych_result"
 POLICE_REPORT = "police_report"
 DAMAGED_CARD = "damaged_card"
 PASSPORT_SCAN = "passport_scan"
+# The vehicle services' proofs, and the officer's photos of the number rubbings (physical check).
+SALE_RECEIPT = "sale_receipt"
+SELLER_KTP = "seller_ktp"
+POLICE_BAP = "police_bap"
+NOT_PLEDGED = "not_pledged"
+NEWSPAPER_NOTICE = "newspaper_notice"
+DAMAGED_BPKB = "damaged_bpkb"
+RUBBING = "rubbing"
 KINDS = (
     PHOTO,
     SIGNATURE,
@@ -49,6 +57,13 @@ KINDS = (
     POLICE_REPORT,
     DAMAGED_CARD,
     PASSPORT_SCAN,
+    SALE_RECEIPT,
+    SELLER_KTP,
+    POLICE_BAP,
+    NOT_PLEDGED,
+    NEWSPAPER_NOTICE,
+    DAMAGED_BPKB,
+    RUBBING,
 )
 
 JPEG = "image/jpeg"
@@ -67,7 +82,21 @@ PDF_MAX_PAGES = 20
 JPEG_QUALITY = 90
 # Kinds that may be a PDF (a scanned certificate); the photo, signature and the damaged card's
 # photo must be images.
-PDF_KINDS = frozenset({KTP_SCAN, SUPPORTING, HEALTH_CERT, PSYCH_RESULT, POLICE_REPORT, PASSPORT_SCAN})
+PDF_KINDS = frozenset(
+    {
+        KTP_SCAN,
+        SUPPORTING,
+        HEALTH_CERT,
+        PSYCH_RESULT,
+        POLICE_REPORT,
+        PASSPORT_SCAN,
+        SALE_RECEIPT,
+        SELLER_KTP,
+        POLICE_BAP,
+        NOT_PLEDGED,
+        NEWSPAPER_NOTICE,
+    }
+)
 
 # Passport-style photo rules (checked before payment, so the applicant fixes them at once).
 PHOTO_MIN_WIDTH = 400

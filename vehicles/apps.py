@@ -11,7 +11,18 @@ class VehiclesConfig(AppConfig):
     def ready(self) -> None:
         from accounts import roles
         from korlantas.lib import navigation, seeding
-        from vehicles import demo, endorsement, reminders, services, services_registry
+        from vehicles import (
+            bpkb_replacement,
+            deletion,
+            demo,
+            endorsement,
+            mutation,
+            reminders,
+            renewal,
+            services,
+            services_registry,
+            transfer,
+        )
 
         navigation.register(navigation.NavItem("vehicles:mine", _("My vehicles"), roles.is_citizen, order=14))
         navigation.register(
@@ -26,6 +37,11 @@ class VehiclesConfig(AppConfig):
         seeding.register("vehicles.region_codes", services.region_codes_load, order=40)
         seeding.register("vehicles.tax_reference", endorsement.tax_reference_load, order=45)
         services_registry.register()
+        renewal.register()
+        transfer.register()
+        bpkb_replacement.register()
+        mutation.register()
+        deletion.register()
         reminders.register()
         # After the demo accounts (order 100): the vehicles are theirs by NIK.
         seeding.register("demo vehicles", demo.seed_demo_vehicles, order=120, demo=True)

@@ -341,6 +341,9 @@ class EndorsementApplication(models.Model):
     covered_from = models.DateField(_("endorsement period from"), null=True, blank=True)
     covered_until = models.DateField(_("endorsement period until"), null=True, blank=True)
     endorsed_on = models.DateField(_("endorsed on"), null=True, blank=True)
+    # Paid by whoever holds the STNK (plate and the last 5 chassis characters, as at a Samsat
+    # counter), not by the owner: the applicant then sees only what the bill needs.
+    by_stnk_holder = models.BooleanField(_("paid by the STNK holder"), default=False)
 
     class Meta:
         verbose_name = _("STNK endorsement application")
@@ -367,3 +370,295 @@ class EndorsementReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vehicle_id} {self.due_on} {self.threshold}"
+
+
+# --- issue 8, points 4–8: the services that change a registration ------------------------------
+# Each service keeps its own detail row (one per application, as ``EndorsementApplication``);
+# ``VehicleHistoryEntry`` is the registration's own history, which every service appends to.
+
+
+def physical_check_upload_to(instance: PhysicalCheck, filename: str) -> str:
+    """``physical-checks/<yyyy>/<mm>/<uuid4>.jpg``: the client's file name is never used (the
+    rubbings are re-encoded as JPEG or PNG by ``applications.uploads``; the extension is kept)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    if extension not in ("jpg", "png"):
+        extension = "jpg"
+    now = clock.now()
+    return f"physical-checks/{now:%Y}/{now:%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class PhysicalCheck(models.Model):
+    """The officer's physical check (cek fisik) of a vehicle at an appointment: the chassis and
+    engine numbers stamped on it compared with the registry, with photos of the rubbings
+    (gesekan). One per booking; the booking's outcome is a pass only when both numbers match."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    booking = models.OneToOneField(
+        "applications.Booking", on_delete=models.PROTECT, related_name="physical_check"
+    )
+    application = models.ForeignKey("applications.Application", on_delete=models.PROTECT, related_name="+")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="physical_checks")
+    chassis_matches = models.BooleanField(_("chassis number matches the registry"))
+    engine_matches = models.BooleanField(_("engine number matches the registry"))
+    chassis_rubbing = models.FileField(
+        _("photo of the chassis number rubbing"), upload_to=physical_check_upload_to, max_length=120
+    )
+    engine_rubbing = models.FileField(
+        _("photo of the engine number rubbing"), upload_to=physical_check_upload_to, max_length=120
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    officer_id = models.PositiveBigIntegerField(_("checked by (user id)"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("physical check")
+        verbose_name_plural = _("physical checks")
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"physical check {self.public_id}"
+
+    @property
+    def passed(self) -> bool:
+        return self.chassis_matches and self.engine_matches
+
+
+class RenewalApplication(models.Model):
+    """Service ``stnk_renewal``: the 5-year renewal (new STNK, new plates)."""
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="stnk_renewal"
+    )
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="renewals")
+    previous_valid_until = models.DateField(_("STNK valid until, before"), null=True, blank=True)
+    new_valid_until = models.DateField(_("STNK valid until, after"), null=True, blank=True)
+    renewed_on = models.DateField(_("renewed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("STNK renewal")
+        verbose_name_plural = _("STNK renewals")
+
+    def __str__(self) -> str:
+        return f"renewal of vehicle {self.vehicle_id}"
+
+
+class TransferCode(models.Model):
+    """A one-time code the owner (seller) gives the buyer: valid 30 days, revocable, used once.
+
+    Only a keyed hash of the code is stored (``code_hash``); the seller sees the code once, when
+    it is created. At most one open (unused, unrevoked) code per vehicle."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="transfer_codes")
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    seller_nik_index = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    expires_at = models.DateTimeField(_("valid until"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer code")
+        verbose_name_plural = _("transfer codes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="vehicles_one_open_transfer_code",
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="vehicles_transfer_code_used_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer code {self.public_id}"
+
+
+class TransferApplication(models.Model):
+    """Service ``bpkb_transfer``: the buyer's application for a change of ownership."""
+
+    class Basis(models.TextChoices):
+        CODE = "code", _("Transfer code from the seller")
+        RECEIPT = "receipt", _("Stamped sale receipt and the seller's KTP")
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="bpkb_transfer"
+    )
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="transfers")
+    basis = models.CharField(_("basis"), max_length=8, choices=Basis.choices)
+    # One application per code: a second application with the same code is refused by the database.
+    transfer_code = models.OneToOneField(
+        TransferCode, on_delete=models.PROTECT, null=True, blank=True, related_name="application"
+    )
+    # The owner when the application was made (blind index): the transfer is refused if it changed.
+    seller_nik_index = models.CharField(max_length=64)
+    receipt_verified_at = models.DateTimeField(_("sale receipt verified at"), null=True, blank=True)
+    receipt_verified_by_id = models.PositiveBigIntegerField(null=True, blank=True)
+    transferred_on = models.DateField(_("transferred on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("BPKB transfer")
+        verbose_name_plural = _("BPKB transfers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(basis="receipt") | Q(transfer_code__isnull=False),
+                name="vehicles_transfer_code_basis_has_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer of vehicle {self.vehicle_id}"
+
+
+class BpkbReplacementApplication(models.Model):
+    """Service ``bpkb_replacement``: a lost or damaged BPKB."""
+
+    class Reason(models.TextChoices):
+        LOST = "lost", _("Lost")
+        DAMAGED = "damaged", _("Damaged")
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="bpkb_replacement"
+    )
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="bpkb_replacements")
+    reason = models.CharField(_("reason"), max_length=8, choices=Reason.choices)
+    # Lost only: the book was pledged as collateral (the lender's letter replaces the statement).
+    pledged = models.BooleanField(_("pledged as collateral"), default=False)
+    previous_bpkb_number = models.CharField(_("previous BPKB number"), max_length=20, blank=True)
+    replaced_on = models.DateField(_("replaced on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("BPKB replacement")
+        verbose_name_plural = _("BPKB replacements")
+
+    def __str__(self) -> str:
+        return f"BPKB replacement for vehicle {self.vehicle_id}"
+
+
+class MutationApplication(models.Model):
+    """Service ``vehicle_mutation``: moving the registration to a Samsat of another region."""
+
+    application = models.OneToOneField(
+        "applications.Application", on_delete=models.CASCADE, related_name="vehicle_mutation"
+    )
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.PROTECT, related_name="mutations")
+    origin_samsat = models.ForeignKey(
+        "offices.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("origin Samsat")
+    )
+    destination_samsat = models.ForeignKey(
+        "offices.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("destination Samsat")
+    )
+    # The new address, encrypted with ``korlantas.lib.pii`` (purpose ``vehicles.mutation_address``).
+    new_address_ciphertext = models.TextField(blank=True)
+    previous_plate = models.CharField(_("previous plate"), max_length=12, blank=True)
+    new_plate = models.CharField(_("new plate"), max_length=12, blank=True)
+    released_at = models.DateTimeField(_("file released at"), null=True, blank=True)
+    moved_on = models.DateField(_("moved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("move to another region")
+        verbose_name_plural = _("moves to another region")
+
+    def __str__(self) -> str:
+        return f"mutation of vehicle {self.vehicle_id}"
+
+
+class VehicleHistoryEntry(models.Model):
+    """What happened to a registration, where: shown on the vehicle's page (owners never named)."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        ENDORSED = "endorsed", _("Annual endorsement")
+        RENEWED = "renewed", _("5-year renewal, new plates")
+        TRANSFERRED = "transferred", _("Change of ownership")
+        BPKB_REPLACED = "bpkb_replaced", _("BPKB replaced")
+        MOVED_OUT = "moved_out", _("Registration released to another region")
+        MOVED_IN = "moved_in", _("Registration received from another region")
+        DELETION_WARNING = "deletion_warning", _("Registration deletion warning")
+        DELETED = "deleted", _("Registration deleted")
+        DELETION_WITHDRAWN = "deletion_kept", _("Registration kept after review")
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("date"))
+    office = models.ForeignKey(
+        "offices.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    plate_display = models.CharField(_("plate"), max_length=12, blank=True)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("registration history entry")
+        verbose_name_plural = _("registration history")
+        ordering = ["vehicle", "occurred_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle_id} {self.kind} {self.occurred_on}"
+
+
+class DeletionWarning(models.Model):
+    """One of the three warnings before a registration is deleted (Perpol 7/2021 Pasal 85),
+    for the STNK validity that ended on ``stnk_expired_on``. Unique per vehicle, expiry and number,
+    so a job run twice sends each once."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="deletion_warnings")
+    stnk_expired_on = models.DateField()
+    number = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = _("deletion warning")
+        verbose_name_plural = _("deletion warnings")
+        ordering = ["vehicle", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle", "stnk_expired_on", "number"], name="vehicles_one_deletion_warning_each"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__in=(1, 2, 3)), name="vehicles_deletion_warning_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"deletion warning {self.number} for vehicle {self.vehicle_id}"
+
+
+class DeletionCase(models.Model):
+    """A vehicle listed for an officer's deletion decision after the third warning."""
+
+    class Decision(models.TextChoices):
+        DELETE = "delete", _("Delete the registration")
+        KEEP = "keep", _("Keep the registration")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="deletion_cases")
+    stnk_expired_on = models.DateField()
+    listed_at = models.DateTimeField(default=clock.now)
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    decided_by_id = models.PositiveBigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deletion case")
+        verbose_name_plural = _("deletion cases")
+        ordering = ["listed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle", "stnk_expired_on"], name="vehicles_one_deletion_case_per_expiry"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="") | (~Q(reason="") & Q(decided_at__isnull=False)),
+                name="vehicles_deletion_decision_reasoned",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"deletion case {self.public_id}"

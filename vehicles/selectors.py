@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
@@ -141,3 +142,31 @@ def recent_imports(offices: list[int], limit: int = 10) -> list[VehicleImport]:
         .defer("report")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+# --- the vehicle an application is about (every vehicle service keeps one detail row) --------
+
+# (service code, related name of its detail row on ``Application``); a service added later
+# adds its row here.
+APPLICATION_VEHICLE_ROWS = (
+    ("stnk_endorsement", "stnk_endorsement"),
+    ("stnk_renewal", "stnk_renewal"),
+    ("bpkb_transfer", "bpkb_transfer"),
+    ("bpkb_replacement", "bpkb_replacement"),
+    ("vehicle_mutation", "vehicle_mutation"),
+)
+
+
+def vehicle_of_application(application: Any) -> Vehicle | None:
+    """The vehicle a vehicle-service application is about; None for any other application."""
+    for service_code, related_name in APPLICATION_VEHICLE_ROWS:
+        if application.service_code != service_code:
+            continue
+        model = type(application)._meta.get_field(related_name).related_model
+        row = (
+            model.objects.select_related("vehicle__registering_samsat")
+            .filter(application=application)
+            .first()
+        )
+        return row.vehicle if row is not None else None
+    return None

@@ -30,6 +30,7 @@ from typing import Any, cast
 from django import forms
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +54,7 @@ from applications.workflow import TERMINAL
 from korlantas.lib import clock
 from offices.models import Office
 from payments.fees import vehicle_fee_code
-from vehicles import due_dates, endorsement, pengesahan
+from vehicles import due_dates, endorsement, offers, pengesahan
 from vehicles.models import EndorsementApplication, Vehicle, VehicleClaim
 
 logger = logging.getLogger("korlantas.vehicles")
@@ -389,9 +390,25 @@ def definition() -> ServiceDefinition:
     )
 
 
+def _start_url(vehicle: Vehicle) -> str:
+    return f"{reverse('applications:start', args=[SERVICE_CODE])}?vehicle={vehicle.public_id}"
+
+
+OFFER = offers.ServiceOffer(
+    code=SERVICE_CODE,
+    order=10,
+    title=_("Annual STNK endorsement"),
+    action=_("Pay the annual endorsement"),
+    url=_start_url,
+    refusals=vehicle_refusals_for,
+    unavailable=_("The annual endorsement cannot be paid online now:"),
+)
+
+
 def register() -> None:
     """Called once from VehiclesConfig.ready(): the service, its document kind and listeners."""
     pengesahan.register()
     register_service(definition())
+    offers.register_offer(OFFER)
     events.listen("issue", endorse_on_issue, phase="in_transaction")
     events.listen("pay_auto_approve", issue_after_auto_approval, phase="after_commit")

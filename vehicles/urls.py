@@ -2,7 +2,7 @@
 
 Append new routes at the end, one section per area."""
 
-from django.urls import path
+from django.urls import include, path
 
 from vehicles import views
 
@@ -19,4 +19,9 @@ urlpatterns = [
     path("staf/kendaraan/impor/", views.import_upload, name="import"),
     path("staf/kendaraan/impor/<uuid:public_id>/", views.import_report, name="import_report"),
     path("staf/kendaraan/impor/<uuid:public_id>/ditolak.csv", views.import_rejected, name="import_rejected"),
+    # --- each vehicle service's own pages (physical checks, transfer codes, deletion, mutasi)
+    path("", include("vehicles.urls_physical_checks")),
+    path("", include("vehicles.urls_transfer")),
+    path("", include("vehicles.urls_deletion")),
+    path("", include("vehicles.urls_mutation")),
 ]

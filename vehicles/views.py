@@ -41,7 +41,7 @@ from accounts.views import citizen_required, role_required
 from audit.services import client_ip
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
-from vehicles import selectors, services, services_registry
+from vehicles import offers, selectors, services
 from vehicles.forms import ImportForm, LookupForm, PossessionForm
 from vehicles.models import Vehicle
 
@@ -84,11 +84,9 @@ def _detail(
     history = (
         selectors.ownership_history(vehicle, viewer_index=vehicle.owner_nik_index) if row.unlocked else []
     )
-    # The annual endorsement: a link when it can be paid online, else why not and what to do.
-    endorsement_refusals = (
-        services_registry.vehicle_refusals_for(request.user, vehicle)
-        if row.unlocked and not vehicle.is_deleted
-        else []
+    # Each service: a link when it can be used online now, else why not and what to do.
+    service_offers = (
+        offers.offers_for(request.user, vehicle) if row.unlocked and not vehicle.is_deleted else []
     )
     return render(
         request,
@@ -99,8 +97,7 @@ def _detail(
             "history": history,
             "form": form,
             "failure": failure,
-            "endorsement_service": services_registry.SERVICE_CODE,
-            "endorsement_refusals": endorsement_refusals,
+            "offers": service_offers,
         },
     )
 

@@ -429,7 +429,7 @@ def draft_submit(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Htt
     if application.status != "draft":
         return _leave_for_detail(application, _("This application is already submitted."), request)
     service = _service_or_404(application.service_code)
-    offices = selectors.offices_for_submission(service)
+    offices = selectors.offices_for_submission(service, application)
     form = SubmitForm(
         request.POST if request.method == "POST" else None,
         offices=offices,

@@ -1,0 +1,7 @@
+"""The e-STNK: document kind ``stnk`` (issued by the renewal, the transfer and the move)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Called once from VehiclesConfig.ready()."""
