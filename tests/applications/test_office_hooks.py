@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable
 
 import pytest
+from django.db.models import QuerySet
 from django.test import Client
 
 from accounts.models import User
@@ -33,8 +34,8 @@ def narrowed(service: ServiceUnderTest) -> dict[str, Office | None]:
     """Re-register the test service with hooks reading ``chosen`` (None: the core's rule)."""
     chosen: dict[str, Office | None] = {"submit": None, "forward": None}
 
-    def only(key: str) -> Callable[[Application], object]:
-        def hook(application: Application) -> object:
+    def only(key: str) -> Callable[[Application], QuerySet[Office] | None]:
+        def hook(application: Application) -> QuerySet[Office] | None:
             office = chosen[key]
             return None if office is None else Office.objects.filter(pk=office.pk)
 
