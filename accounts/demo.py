@@ -1,6 +1,7 @@
 """Demo accounts for `make run` (never in production: the seed command skips demo data there).
 
-Citizens in each identity state, and staff of every role at two offices. Staff MFA is
+Citizens in each identity state, staff of every role at two offices (a Satpas and a Samsat),
+and an officer and a supervisor at two offices further along the vehicle routes. Staff MFA is
 real: each staff account has a TOTP authenticator whose secret is printed, so an
 authenticator app (or a test) can produce its codes. Running it again changes nothing.
 """
@@ -60,6 +61,16 @@ CITIZENS = [
         "M",
         CitizenProfile.IdentityState.UNVERIFIED,
     ),
+    # A second verified citizen: the buyer in a demo transfer of ownership (vehicles).
+    (
+        "pembeli.terverifikasi",
+        "3578015001880005",
+        "Rina Wulandari",
+        "Surabaya",
+        dt.date(1988, 1, 10),
+        "F",
+        CitizenProfile.IdentityState.VERIFIED,
+    ),
 ]
 
 
@@ -114,10 +125,29 @@ def _demo_offices() -> list[Office]:
     return chosen
 
 
+# Offices further along the vehicle services' routes, with an officer and a supervisor each:
+# the BPKB unit of Polda Metro Jaya (transfers, BPKB replacements) and a Samsat of another
+# region (the destination of a demo move, mutasi).
+ROUTE_OFFICES = (("bpkb_unit", "metro-jaya"), ("samsat", "jawa-barat"))
+
+
+def _route_offices() -> list[Office]:
+    chosen = []
+    for kind, polda in ROUTE_OFFICES:
+        office = (
+            Office.objects.filter(kind=kind, is_active=True, polda__code=polda).order_by("code").first()
+        )
+        if office is not None:
+            chosen.append(office)
+    return chosen
+
+
 def _seed_staff() -> Iterator[str]:
-    for office in _demo_offices():
+    offices = [(office, roles.STAFF_ROLES) for office in _demo_offices()]
+    offices += [(office, (roles.OFFICER, roles.SUPERVISOR)) for office in _route_offices()]
+    for office, office_roles in offices:
         short = office.code.replace("-", ".")
-        for role in roles.STAFF_ROLES:
+        for role in office_roles:
             email = f"{role}.{short}@{DOMAIN}"
             user, _created = _user(email)
             user.groups.add(*roles.role_groups([role]))

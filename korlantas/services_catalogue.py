@@ -47,6 +47,7 @@ SERVICES: tuple[ServiceSummary, ...] = (
     ),
     ServiceSummary(
         code="stnk",
+        service_prefix="stnk_",
         title=_("Vehicle registration (STNK)"),
         summary=_(
             "Pay the annual endorsement of your STNK with the plate number and the last five "
@@ -60,6 +61,7 @@ SERVICES: tuple[ServiceSummary, ...] = (
     ),
     ServiceSummary(
         code="bpkb",
+        service_prefix="bpkb_",
         title=_("Vehicle ownership book (BPKB)"),
         summary=_(
             "Transfer ownership when you buy or sell a vehicle, replace a lost or damaged BPKB, "

@@ -5,7 +5,9 @@ Barat, with dates counted from the day the seed runs:
 
 * the verified citizen: a motorcycle whose endorsement falls due in 20 days (last endorsed
   almost a year ago), a car whose endorsement is 40 days overdue, a motorcycle whose STNK
-  expires in 25 days (the 5-year renewal is next), and a car blocked as reported stolen;
+  expires in 25 days (the 5-year renewal is next), a car blocked as reported stolen, and a car
+  whose STNK lapsed 670 days (about 22 months) ago, so the deletion warnings of Perpol 7/2021
+  apply to it;
 * the not-yet-verified citizen: a motorcycle in order, which appears once they verify.
 
 Each vehicle is keyed by its plate: running the seed again (on any later day) adds nothing.
@@ -68,6 +70,10 @@ DEMO_VEHICLES: dict[str, list[DemoVehicle]] = {
             "B 2011 PLM", "MHRDD1850PJ204567", "L12B31204567", "Honda", "Brio Satya E", "Hatchback",
             "4w", 1199, "Merah", 2023, "petrol", 150_000_000, "R01204567", due_in=150,
             state=Vehicle.State.BLOCKED, state_reason="Reported stolen",
+        ),
+        DemoVehicle(
+            "B 1622 TRW", "MHKA6GJ6JLJ011622", "3SZ1011622", "Daihatsu", "Xenia 1.3 X", "Minibus",
+            "4w", 1329, "Abu-abu", 2017, "petrol", 120_000_000, "M04011622", due_in=-670, renewal=True,
         ),
     ],
     "warga.belum.terverifikasi": [

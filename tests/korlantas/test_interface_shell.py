@@ -38,9 +38,20 @@ def test_home_has_landmarks_skip_link_and_one_h1(home: str) -> None:
 def test_home_explains_the_three_services_honestly(home: str) -> None:
     for service in ("(SIM)", "(STNK)", "(BPKB)"):
         assert service in home
-    # The SIM services are registered; vehicles and BPKB are not yet, and the page says so.
-    assert home.count("Belum tersedia secara daring") == 2
-    assert home.count("Tersedia secara daring") == 1
+    # SIM, STNK (endorsement, renewal) and BPKB (transfer, replacement) services are registered.
+    assert home.count("Belum tersedia secara daring") == 0
+    assert home.count("Tersedia secara daring") == 3
+
+
+def test_a_family_with_no_registered_service_is_not_offered_as_available() -> None:
+    from korlantas.services_catalogue import SERVICES, ServiceSummary
+
+    assert all(summary.available_now() for summary in SERVICES)
+    unbuilt = ServiceSummary(code="x", title=SERVICES[0].title, summary=SERVICES[0].summary, steps=())
+    assert not unbuilt.available_now()
+    assert not ServiceSummary(
+        code="x", title=SERVICES[0].title, summary=SERVICES[0].summary, steps=(), service_prefix="zzz_"
+    ).available_now()
 
 
 def test_no_inline_script_and_no_external_assets(home: str) -> None:

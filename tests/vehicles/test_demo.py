@@ -33,7 +33,7 @@ def test_demo_citizens_get_vehicles_in_several_states_once() -> None:
         v.plate_display: v
         for v in Vehicle.objects.filter(owner_nik_index=nik_index(niks["warga.terverifikasi"]))
     }
-    assert set(verified) == {"B 3456 KJT", "B 1789 SRT", "B 4521 UJA", "B 2011 PLM"}
+    assert set(verified) == {"B 3456 KJT", "B 1789 SRT", "B 4521 UJA", "B 2011 PLM", "B 1622 TRW"}
     assert {v.registering_samsat.code for v in verified.values()} == {"samsat-jakarta-barat"}
     assert {v.category for v in verified.values()} == {"2w", "4w"}
 
@@ -52,7 +52,9 @@ def test_demo_citizens_get_vehicles_in_several_states_once() -> None:
     blocked = verified["B 2011 PLM"]
     assert (blocked.state, blocked.state_reason) == ("blocked", "Reported stolen")
     assert Vehicle.objects.filter(owner_nik_index=nik_index(niks["warga.belum.terverifikasi"])).count() == 1
-    assert OwnershipRecord.objects.count() == 5
+    # Lapsed about 22 months ago: within the deletion warnings of Perpol 7/2021 (21–24 months).
+    assert verified["B 1622 TRW"].stnk_valid_until == today - dt.timedelta(days=670)
+    assert OwnershipRecord.objects.count() == 6
 
     counts = (Vehicle.objects.count(), OwnershipRecord.objects.count())
     second = seed()
