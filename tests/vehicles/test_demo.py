@@ -60,7 +60,7 @@ def test_demo_citizens_get_vehicles_in_several_states_once() -> None:
     second = seed()
     assert (Vehicle.objects.count(), OwnershipRecord.objects.count()) == counts
     vehicle_lines = [line for line in second if "chassis characters" in line]
-    assert len(vehicle_lines) == 5
+    assert len(vehicle_lines) == 6
     assert [line for line in first if "chassis characters" in line] == vehicle_lines
     for nik in niks.values():
         assert not any(nik in line for line in first + second)
