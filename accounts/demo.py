@@ -134,16 +134,16 @@ ROUTE_OFFICES = (("bpkb_unit", "metro-jaya"), ("samsat", "jawa-barat"))
 def _route_offices() -> list[Office]:
     chosen = []
     for kind, polda in ROUTE_OFFICES:
-        office = (
-            Office.objects.filter(kind=kind, is_active=True, polda__code=polda).order_by("code").first()
-        )
+        office = Office.objects.filter(kind=kind, is_active=True, polda__code=polda).order_by("code").first()
         if office is not None:
             chosen.append(office)
     return chosen
 
 
 def _seed_staff() -> Iterator[str]:
-    offices = [(office, roles.STAFF_ROLES) for office in _demo_offices()]
+    offices: list[tuple[Office, tuple[str, ...]]] = [
+        (office, roles.STAFF_ROLES) for office in _demo_offices()
+    ]
     offices += [(office, (roles.OFFICER, roles.SUPERVISOR)) for office in _route_offices()]
     for office, office_roles in offices:
         short = office.code.replace("-", ".")

@@ -1,3 +1,5 @@
+"""Shipments of issued items: print and pack, dispatch, couriers, proof of delivery, collection."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class DeliveryConfig(AppConfig):
     name = "delivery"
     verbose_name = _("Delivery")
+
+    def ready(self) -> None:
+        from delivery import services
+
+        services.register()

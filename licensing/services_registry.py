@@ -423,8 +423,17 @@ def definitions() -> list[ServiceDefinition]:
     ]
 
 
+def _card_item(application: Application) -> tuple[str, ...]:
+    return ("sim_card",)
+
+
 def register() -> None:
     """Called once from LicensingConfig.ready(): the services and the issue listener."""
+    from delivery.items import register_items
+
     for definition in definitions():
         register_service(definition)
+        # The card travels (or waits for collection); the international SIM is a booklet,
+        # shipped as a card item too.
+        register_items(definition.code, _card_item)
     events.listen("issue", issuance.issue_on_transition, phase="in_transaction")
