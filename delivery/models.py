@@ -64,6 +64,10 @@ class CourierRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courier_runs"
     )
     run_date = models.DateField(_("date"))
+    # The run's manifest (document kind ``courier_manifest``; its holder is the courier).
+    manifest = models.ForeignKey(
+        "documents.IssuedDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=clock.now, editable=False)
 
@@ -111,6 +115,10 @@ class Shipment(models.Model):
     # Printed on the label (with its QR code), scanned by couriers and dispatchers; the public
     # tracking page is keyed by it. Random, 10 characters of an unambiguous alphabet.
     label_code = models.CharField(_("label code"), max_length=12, unique=True)
+    # The A6 label (document kind ``shipment_label``, with the QR of the label code).
+    label_document = models.ForeignKey(
+        "documents.IssuedDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     printed_at = models.DateTimeField(_("printed at"), null=True, blank=True)
     packed_at = models.DateTimeField(_("packed at"), null=True, blank=True)
     # Where it goes: copied from the profile, then confirmed or corrected by the citizen.
@@ -136,6 +144,8 @@ class Shipment(models.Model):
     )
     run_position = models.PositiveSmallIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    # The day the citizen asked for the next attempt (between attempts), if any.
+    preferred_date = models.DateField(_("preferred delivery date"), null=True, blank=True)
     # The one-time delivery code: derived when sent as HMAC(key, shipment, generation); only
     # its hash is kept; consumed when the delivery commits.
     code_generation = models.PositiveIntegerField(default=0)
