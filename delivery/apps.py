@@ -9,6 +9,9 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("Delivery")
 
     def ready(self) -> None:
-        from delivery import services
+        from delivery import citizen, courier, office, services
 
         services.register()
+        office.register()
+        courier.register()
+        citizen.register()

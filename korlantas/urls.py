@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("licensing.urls")),
     path("", include("vehicles.urls")),
+    path("", include("delivery.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",

@@ -1,0 +1,7 @@
+"""The citizen's side: address confirmation, reschedule, collection, returns, tracking (issue 9, points 3, 7, 8, 9)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Called once from DeliveryConfig.ready()."""
