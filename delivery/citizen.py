@@ -1,4 +1,4 @@
-"""The citizen's side: address confirmation, reschedule, collection, returns, tracking (issue 9, points 3, 7, 8, 9)."""
+"""The citizen's side: address, reschedule, collection, returns, tracking (issue 9, points 3, 7–9)."""
 
 from __future__ import annotations
 
