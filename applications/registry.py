@@ -87,6 +87,9 @@ class Charge:
     label: str | Promise
     amount: int
     quantity: int = 1
+    # The label as a msgid with its values (``payments.labels``), to show it in each reader's
+    # language; None: ``label`` is shown as it is (through the catalogue).
+    label_spec: Mapping[str, Any] | None = None
 
 
 def _core_offices(application: Application) -> QuerySet[Office] | None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -92,6 +93,7 @@ class Line:
     unit_amount: int
     quantity: int = 1
     fee_code: str = ""
+    label_params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def amount(self) -> int:
@@ -137,7 +139,11 @@ def _add_lines(
             raise ValueError(f"service {service.code!r}: bad charge {charge!r}")
         lines.append(
             Line(
-                kind=charge.kind, label=str(charge.label), unit_amount=charge.amount, quantity=charge.quantity
+                kind=charge.kind,
+                label=str(charge.label),
+                unit_amount=charge.amount,
+                quantity=charge.quantity,
+                label_params=dict(charge.label_spec or {}),
             )
         )
 
@@ -167,6 +173,7 @@ def _create_bill(application: Application, now: dt.datetime) -> Bill:
             kind=line.kind,
             fee_code=line.fee_code,
             label=line.label,
+            label_params=line.label_params,
             quantity=line.quantity,
             unit_amount=line.unit_amount,
             amount=line.amount,

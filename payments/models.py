@@ -148,6 +148,9 @@ class BillLine(models.Model):
     # The schedule's fee code for PNBP and postage lines; empty for a service's own charge.
     fee_code = models.CharField(max_length=40, blank=True)
     label = models.CharField(_("item"), max_length=200)
+    # For a service's own charge: the label's msgid and values (``payments.labels``), so pages
+    # show it in the reader's language; ``label`` keeps the English text.
+    label_params = models.JSONField(default=dict, blank=True)
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
     unit_amount = models.PositiveBigIntegerField(_("unit amount (Rp)"))
     amount = models.PositiveBigIntegerField(_("amount (Rp)"))
@@ -175,6 +178,10 @@ class BillLine(models.Model):
 
         if self.fee_code in FEES:
             return str(FEES[self.fee_code].label)
+        if self.label_params:
+            from payments.labels import render_label
+
+            return render_label(self.label_params)
         return gettext(self.label)
 
 

@@ -28,9 +28,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from offices.models import Office
+from payments.labels import LabelSpec, label_spec, render_label
 from vehicles import due_dates
 from vehicles.models import NOT_DELETED, ProvinceTaxRule, SwdklljTariff, Vehicle
 
@@ -78,6 +79,9 @@ class Line:
     label: str  # the explanation, in the active language
     amount: int  # per unit
     quantity: int = 1
+    # The explanation as a msgid with its values (payments.labels): stored on the bill line so
+    # each reader sees it in their language.
+    spec: LabelSpec | None = None
 
     @property
     def total(self) -> int:
@@ -207,31 +211,43 @@ def compute(
     pkb = round_half_up(njkb * rate, BASIS)
     opsen = round_half_up(pkb * OPSEN_PKB_BP, BASIS)
     count = len(years)
-    if rank <= 1:
-        which = gettext("first vehicle")
-    else:
-        which = gettext("vehicle no. %(rank)s of the owner in the province, progressive rate") % {
-            "rank": rank
-        }
+    which = (
+        label_spec(gettext_noop("first vehicle"))
+        if rank <= 1
+        else label_spec(
+            gettext_noop("vehicle no. %(rank)s of the owner in the province, progressive rate"), rank=rank
+        )
+    )
+    wheels = label_spec(gettext_noop("2/3-wheel") if category == "2w" else gettext_noop("4+ wheel"))
     lines = [
-        Line(
+        _line(
             "tax",
-            gettext("PKB: taxable value %(njkb)s × %(rate)s (%(which)s)")
-            % {"njkb": rupiah(njkb), "rate": percent(rate), "which": which},
+            label_spec(
+                gettext_noop("PKB: taxable value %(njkb)s × %(rate)s (%(which)s)"),
+                njkb=rupiah(njkb),
+                rate=percent(rate),
+                which=which,
+            ),
             pkb,
             count,
         ),
-        Line(
+        _line(
             "tax",
-            gettext("Opsen PKB: %(rate)s of the PKB %(pkb)s")
-            % {"rate": percent(OPSEN_PKB_BP), "pkb": rupiah(pkb)},
+            label_spec(
+                gettext_noop("Opsen PKB: %(rate)s of the PKB %(pkb)s"),
+                rate=percent(OPSEN_PKB_BP),
+                pkb=rupiah(pkb),
+            ),
             opsen,
             count,
         ),
-        Line(
+        _line(
             "insurance",
-            gettext("SWDKLLJ (Jasa Raharja): %(category)s, %(cc)s cc")
-            % {"category": "2/3-wheel" if category == "2w" else "4+ wheel", "cc": swdkllj_cc(swdkllj)},
+            label_spec(
+                gettext_noop("SWDKLLJ (Jasa Raharja): %(category)s, %(cc)s cc"),
+                category=wheels,
+                cc=swdkllj_cc(swdkllj),
+            ),
             swdkllj.amount,
             count,
         ),
@@ -242,31 +258,37 @@ def compute(
             continue
         fine = round_half_up(pkb * rule.fine_bp_per_month * months, BASIS)
         lines.append(
-            Line(
+            _line(
                 "fine",
-                gettext("PKB late fine: %(rate)s × %(months)s month(s) late since %(due)s × PKB %(pkb)s")
-                % {
-                    "rate": percent(rule.fine_bp_per_month),
-                    "months": months,
-                    "due": due_on.isoformat(),
-                    "pkb": rupiah(pkb),
-                },
+                label_spec(
+                    gettext_noop(
+                        "PKB late fine: %(rate)s × %(months)s month(s) late since %(due)s × PKB %(pkb)s"
+                    ),
+                    rate=percent(rule.fine_bp_per_month),
+                    months=months,
+                    due=due_on.isoformat(),
+                    pkb=rupiah(pkb),
+                ),
                 fine,
             )
         )
         if swdkllj.late_fine:
             lines.append(
-                Line(
+                _line(
                     "fine",
-                    gettext("SWDKLLJ late fine (due %(due)s)") % {"due": due_on.isoformat()},
+                    label_spec(gettext_noop("SWDKLLJ late fine (due %(due)s)"), due=due_on.isoformat()),
                     swdkllj.late_fine,
                 )
             )
     return lines
 
 
-def swdkllj_cc(tariff: SwdklljTariff) -> str:
-    return f"≤{tariff.cc_max}" if tariff.cc_max is not None else "any"
+def _line(kind: str, spec: LabelSpec, amount: int, quantity: int = 1) -> Line:
+    return Line(kind, render_label(spec), amount, quantity, spec=spec)
+
+
+def swdkllj_cc(tariff: SwdklljTariff) -> str | LabelSpec:
+    return f"≤{tariff.cc_max}" if tariff.cc_max is not None else label_spec(gettext_noop("any"))
 
 
 def endorsement_charges(vehicle: Vehicle, today: dt.date) -> list[Line]:

@@ -10,11 +10,18 @@ stnk_endorsement    PGS     Samsat   endorsement PNBP of the category (DOMAIN.md
 
 * Details: one of the citizen's *unlocked* vehicles (``VehicleClaim``); the subject is its
   plate. No uploads, no appointment, delivery digital only (the e-Pengesahan PDF is the proof).
-* Guards: ``profile_and_identity`` (a verified identity), ``service_eligibility`` (at submit,
-  ``endorsement_refusals``: each refusal says what to do instead), ``no_flags`` (only asked by
-  ``pay_auto_approve``: a vehicle blocked, deleted or reported stolen meanwhile, or no longer the
-  applicant's, sends the paid application to an officer instead), ``service_requirements_met``
-  (the officer's approval of such an application): ``no_rule`` — the officer decides.
+* The STNK holder's path (``by_stnk_holder``): anyone signed in as a citizen who types the plate
+  and the last 5 chassis characters on ``/stnk/cek/`` may pay, as at a Samsat counter
+  (``endorsement_holder_start``); the vehicle is then fixed, and neither the pages nor the
+  e-Pengesahan name the owner.
+* Submit office: only the vehicle's registering Samsat (``submit_offices``).
+* Guards: ``profile_and_identity`` (owner: a verified identity; holder: a profile with a
+  verified mobile number), ``service_eligibility`` (at submit, ``endorsement_refusals`` /
+  ``holder_refusals``: each refusal says what to do instead), ``no_flags`` (only asked by
+  ``pay_auto_approve``: a vehicle blocked, deleted or reported stolen meanwhile, or — owner's
+  path only — no longer the applicant's, sends the paid application to an officer instead),
+  ``service_requirements_met`` (the officer's approval of such an application): ``no_rule`` —
+  the officer decides.
 * Payment approves (``approves_on_payment``); after that commits, ``issue_after_auto_approval``
   takes ``issue`` as the system in a new transaction, and — delivery being digital only —
   ``complete``. The ``issue`` listener (in the transaction) records the endorsement on the
@@ -31,6 +38,7 @@ from django import forms
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +57,7 @@ from applications.registry import (
     no_rule,
     register_service,
 )
-from applications.services import TransitionRefused, application_transition
+from applications.services import TransitionRefused, application_create, application_transition
 from applications.workflow import TERMINAL
 from korlantas.lib import clock
 from offices.models import Office
@@ -73,6 +81,7 @@ def endorsement_refusals(
     unlocked: bool,
     today: dt.date,
     application_id: int | None = None,
+    applicant_id: int | None = None,
 ) -> list[Reason]:
     """Why ``vehicle`` cannot be endorsed online today by the person with ``owner_index`` (their
     verified NIK's blind index), with what to do instead; empty when it can."""
@@ -99,8 +108,8 @@ def endorsement_refusals(
         return [
             _(
                 "The STNK's 5-year validity ended on %(date)s: the 5-year renewal (physical check, new "
-                "plates) is needed instead of an endorsement. It is not available online yet: go to "
-                "the Samsat where the vehicle is registered."
+                "plates) is needed instead of an endorsement. Apply for the 5-year renewal on this "
+                "vehicle's page."
             )
             % {"date": date_format(vehicle.stnk_valid_until, "j F Y")}
         ]
@@ -109,11 +118,21 @@ def endorsement_refusals(
         return [
             _(
                 "What falls due next (%(date)s) is the 5-year renewal (physical check, new plates), "
-                "not an endorsement. It is not available online yet: go to the Samsat where the "
-                "vehicle is registered."
+                "not an endorsement. Apply for the 5-year renewal on this vehicle's page."
             )
             % {"date": date_format(standing.due_on, "j F Y")}
         ]
+    return _window_and_progress_refusals(
+        vehicle, today=today, application_id=application_id, applicant_id=applicant_id
+    )
+
+
+def _window_and_progress_refusals(
+    vehicle: Vehicle, *, today: dt.date, application_id: int | None, applicant_id: int | None
+) -> list[Reason]:
+    """Both paths: not due yet, or an endorsement of the vehicle already under way (its reference
+    only when it is the same applicant's: another person's application is not theirs to see)."""
+    standing = due_dates.standing(vehicle.stnk_valid_until, vehicle.last_endorsed_on, today)
     opens_on = standing.due_on - dt.timedelta(days=due_dates.EARLY_DAYS)
     if today < opens_on:
         return [
@@ -125,12 +144,73 @@ def endorsement_refusals(
     )
     if application_id is not None:
         others = others.exclude(application_id=application_id)
-    in_progress = others.values_list("application__reference", flat=True).first()
+    in_progress = others.values_list("application__reference", "application__applicant_id").first()
     if in_progress is not None:
+        reference, other_applicant = in_progress
+        if applicant_id is not None and other_applicant == applicant_id:
+            return [
+                _("An endorsement of this vehicle is already under way (%(reference)s).")
+                % {"reference": reference}
+            ]
         return [
-            _("An endorsement of this vehicle is already under way (%(reference)s).")
-            % {"reference": in_progress}
+            _(
+                "An endorsement of this vehicle is already under way: it cannot be paid twice. "
+                "Check again in a few days."
+            )
         ]
+    return []
+
+
+# The one refusal the STNK holder gets for a vehicle that cannot be endorsed online for a reason
+# that is the owner's business (blocked, reported stolen, deleted): never the reason itself.
+HOLDER_COUNTER_ONLY = _("This vehicle cannot be endorsed online; go to a Samsat counter.")
+
+
+def holder_refusals(
+    vehicle: Vehicle,
+    *,
+    today: dt.date,
+    application_id: int | None = None,
+    applicant_id: int | None = None,
+) -> list[Reason]:
+    """Why the STNK holder (plate and last 5 chassis characters, not necessarily the owner)
+    cannot pay ``vehicle``'s endorsement online today, with what to do instead; empty when they
+    can. Never names the owner nor says why a vehicle is blocked."""
+    if vehicle.state != Vehicle.State.ACTIVE or vehicle.reported_stolen:
+        return [HOLDER_COUNTER_ONLY]
+    if today > vehicle.stnk_valid_until:
+        return [
+            _(
+                "The STNK's 5-year validity ended on %(date)s: the 5-year renewal (physical check, new "
+                "plates) is needed instead of an endorsement. The owner can apply for it on the "
+                "vehicle's page in their account, or at the Samsat where it is registered."
+            )
+            % {"date": date_format(vehicle.stnk_valid_until, "j F Y")}
+        ]
+    standing = due_dates.standing(vehicle.stnk_valid_until, vehicle.last_endorsed_on, today)
+    if standing.is_renewal:
+        return [
+            _(
+                "What falls due next (%(date)s) is the 5-year renewal (physical check, new plates), "
+                "not an endorsement. The owner can apply for it on the vehicle's page in their "
+                "account, or at the Samsat where it is registered."
+            )
+            % {"date": date_format(standing.due_on, "j F Y")}
+        ]
+    return _window_and_progress_refusals(
+        vehicle, today=today, application_id=application_id, applicant_id=applicant_id
+    )
+
+
+def holder_payer_refusals(user: User) -> list[Reason]:
+    """What the payer of a holder endorsement needs: a complete profile with a verified mobile
+    number (the bill, the receipt and the notifications go to the account). Not a verified
+    identity: the holder need not be the owner, as at a Samsat counter."""
+    profile = CitizenProfile.objects.filter(user_id=user.pk).first()
+    if profile is None:
+        return [_("Complete your profile (NIK, name, date of birth, mobile number) before you pay.")]
+    if not profile.phone_verified:
+        return [_("Verify your mobile number in your profile before you pay.")]
     return []
 
 
@@ -141,6 +221,7 @@ def vehicle_refusals_for(user: User, vehicle: Vehicle, today: dt.date | None = N
         owner_index=verified_nik_index(user),
         unlocked=bool(getattr(vehicle, "unlocked", False)),
         today=today if today is not None else clock.today(),
+        applicant_id=user.pk,
     )
 
 
@@ -197,6 +278,12 @@ class EndorsementForm(DetailsForm):
         )
         if stored is not None:
             self.initial = {"vehicle": stored.vehicle, **self.initial}
+            if stored.by_stnk_holder:
+                # Paid by the STNK holder: the vehicle was found by plate and chassis characters
+                # (``/stnk/cek/``) and cannot be changed here; to pay for another, check its STNK.
+                field.queryset = Vehicle.objects.filter(pk=stored.vehicle_id)
+                field.disabled = True
+                field.help_text = _("Found with the STNK check (plate and chassis characters).")
 
     def subject(self) -> str:
         return str(self.cleaned_data["vehicle"].plate_display)
@@ -228,7 +315,15 @@ def _applicant_index(application: Application) -> str | None:
 # --- guards ---------------------------------------------------------------------------------
 
 
+def _by_holder(application: Application) -> bool:
+    return EndorsementApplication.objects.filter(application=application, by_stnk_holder=True).exists()
+
+
 def profile_and_identity(application: Application) -> list[Reason]:
+    """The owner's path needs a verified identity (the vehicle is found by its NIK); the STNK
+    holder's path a complete profile with a verified mobile number (``holder_payer_refusals``)."""
+    if _by_holder(application):
+        return holder_payer_refusals(application.applicant)
     profile = CitizenProfile.objects.filter(user_id=application.applicant_id).first()
     if profile is None:
         return [_("Complete your profile (NIK, name, date of birth) before you apply.")]
@@ -247,12 +342,24 @@ def service_eligibility(application: Application) -> list[Reason]:
     row = endorsement_of(application)
     if row is None:
         return [_("Choose the vehicle to endorse first.")]
+    if row.by_stnk_holder:
+        return holder_refusals(
+            row.vehicle,
+            today=clock.today(),
+            application_id=application.pk,
+            applicant_id=application.applicant_id,
+        )
     index = _applicant_index(application)
     if index is None:
         return []  # ``profile_and_identity`` says what to do
     unlocked = VehicleClaim.objects.filter(user_id=application.applicant_id, vehicle=row.vehicle).exists()
     return endorsement_refusals(
-        row.vehicle, owner_index=index, unlocked=unlocked, today=clock.today(), application_id=application.pk
+        row.vehicle,
+        owner_index=index,
+        unlocked=unlocked,
+        today=clock.today(),
+        application_id=application.pk,
+        applicant_id=application.applicant_id,
     )
 
 
@@ -269,7 +376,8 @@ def no_flags(application: Application) -> list[Reason]:
         reasons.append(_("The vehicle's registration was deleted."))
     if vehicle.reported_stolen:
         reasons.append(_("The vehicle is reported stolen."))
-    if vehicle.owner_nik_index != _applicant_index(application):
+    # The holder path pays for a vehicle that need not be the applicant's: no ownership flag.
+    if not row.by_stnk_holder and vehicle.owner_nik_index != _applicant_index(application):
         reasons.append(_("The vehicle is not registered to the applicant."))
     return reasons
 
@@ -290,6 +398,65 @@ def _guards() -> dict[str, Guard]:
     return {name: GUARDS[name] for name in SERVICE_GUARDS}
 
 
+def submit_offices(application: Application) -> QuerySet[Office] | None:
+    """Only the vehicle's registering Samsat (it holds the registration and taxes the vehicle)."""
+    vehicle_id = (
+        EndorsementApplication.objects.filter(application=application)
+        .values_list("vehicle__registering_samsat_id", flat=True)
+        .first()
+    )
+    if vehicle_id is None:
+        return Office.objects.none()
+    return Office.objects.filter(pk=vehicle_id)
+
+
+# --- the STNK holder's path (``/stnk/cek/``) --------------------------------------------------
+
+
+class HolderRefused(Exception):
+    """The holder cannot pay this vehicle's endorsement online now: ``reasons`` say what to do."""
+
+    def __init__(self, reasons: list[Reason]) -> None:
+        super().__init__("holder endorsement refused")
+        self.reasons = reasons
+
+
+def open_endorsement_of(user: User, vehicle: Vehicle) -> Application | None:
+    """``user``'s own open endorsement application for ``vehicle`` (either path), if any."""
+    return (
+        Application.objects.filter(
+            applicant=user, service_code=SERVICE_CODE, stnk_endorsement__vehicle=vehicle
+        )
+        .exclude(status__in=TERMINAL)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def endorsement_holder_start(*, applicant: User, vehicle: Vehicle) -> Application:
+    """A draft endorsement of ``vehicle`` for ``applicant``, who showed its plate and the last 5
+    chassis characters (the caller checked them) but need not own it: ``by_stnk_holder``.
+
+    Raises ``HolderRefused`` (nothing saved) when the payer or the vehicle does not qualify, and
+    ``applications.services.DuplicateOpenApplication`` when the applicant already has one open
+    for the plate (``open_endorsement_of`` finds it)."""
+    reasons = holder_payer_refusals(applicant) or holder_refusals(
+        vehicle, today=clock.today(), applicant_id=applicant.pk
+    )
+    if reasons:
+        raise HolderRefused(reasons)
+    with transaction.atomic():
+        application = application_create(
+            applicant=applicant,
+            service_code=SERVICE_CODE,
+            subject=vehicle.plate_display,
+            delivery_choice=DeliveryChoice.DIGITAL,
+        )
+        EndorsementApplication.objects.create(application=application, vehicle=vehicle, by_stnk_holder=True)
+    logger.info("holder endorsement draft %s for vehicle %s", application.pk, vehicle.pk)
+    return application
+
+
 # --- money ----------------------------------------------------------------------------------
 
 
@@ -302,9 +469,15 @@ def other_charges(application: Application) -> tuple[Charge, ...]:
     row = endorsement_of(application)
     if row is None:
         return ()
+    # The text is stored in English, whoever submits; each line also carries its msgid and
+    # values (``label_spec``), so ``BillLine.display_label`` shows it in the reader's language.
+    with translation.override("en"):
+        lines = endorsement.endorsement_charges(row.vehicle, clock.today())
     return tuple(
-        Charge(kind=line.kind, label=line.label, amount=line.amount, quantity=line.quantity)
-        for line in endorsement.endorsement_charges(row.vehicle, clock.today())
+        Charge(
+            kind=line.kind, label=line.label, amount=line.amount, quantity=line.quantity, label_spec=line.spec
+        )
+        for line in lines
     )
 
 
@@ -383,6 +556,7 @@ def definition() -> ServiceDefinition:
         details_form=EndorsementForm,
         fee_codes=fee_codes,
         other_charges=other_charges,
+        submit_offices=submit_offices,
         listed_fee_codes=(
             vehicle_fee_code("stnk_endorsement", "2w"),
             vehicle_fee_code("stnk_endorsement", "4w"),
