@@ -45,6 +45,10 @@ _PAGE_SIZE = re.compile(r"(?:(?:A[3-6]|letter)(?: (?:portrait|landscape))?|\d+(?
 _TEMPLATE_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,19}")
 
 
+def _shows_holder(document: IssuedDocument) -> bool:
+    return True
+
+
 def _no_assets(document: IssuedDocument) -> Mapping[str, InlineAsset]:
     return {}
 
@@ -69,6 +73,9 @@ class DocumentKind:
     * ``stylesheets`` — static paths of print stylesheets, parsed once per process.
     * ``assets`` — per-document bytes the template shows (a photo); the QR code is added by
       the renderer.
+    * ``shows_holder`` — whether the verification page shows the holder's masked name: not when
+      the account holding the document is not the person it is about (an endorsement paid by
+      whoever holds the STNK: the payer is not the vehicle's owner).
     """
 
     code: str
@@ -80,6 +87,7 @@ class DocumentKind:
     verification_fields: VerificationFields
     stylesheets: tuple[str, ...] = ("documents/print.css",)
     assets: AssetsFunction = field(default=_no_assets)
+    shows_holder: Callable[[IssuedDocument], bool] = field(default=_shows_holder)
 
     def __post_init__(self) -> None:
         problems: list[str] = []

@@ -68,6 +68,7 @@ def consume_verify_limit(request: HttpRequest) -> bool:
 class KindDisplay:
     name: Label
     fields: list[tuple[Label, Any]]
+    shows_holder: bool = True
 
 
 def kind_display(document: IssuedDocument, *, with_fields: bool = False) -> KindDisplay:
@@ -78,7 +79,7 @@ def kind_display(document: IssuedDocument, *, with_fields: bool = False) -> Kind
     except UnknownKind:
         return KindDisplay(name=document.kind, fields=[])
     fields = list(kind.verification_fields(document)) if with_fields else []
-    return KindDisplay(name=kind.name, fields=fields)
+    return KindDisplay(name=kind.name, fields=fields, shows_holder=kind.shows_holder(document))
 
 
 # --- public verification ------------------------------------------------------------------
@@ -105,7 +106,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         {
             "document": document,
             "kind": kind,
-            "holder": selectors.masked_name(selectors.holder_name(document)),
+            "holder": selectors.masked_name(selectors.holder_name(document)) if kind.shows_holder else "",
             # Only a fixed system reason ("the application was cancelled"), never a supervisor's text.
             "public_reason": public_reason(document),
         },

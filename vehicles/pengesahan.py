@@ -3,7 +3,8 @@ STNK endorsement paid online (DOMAIN.md §2.3; delivery digital only).
 
 It shows the plate, make and model, category, the period the endorsement covers, the STNK's
 validity, the amounts paid (the paid bill's lines), the registering Samsat and the QR code of
-the public verification page. The owner appears only as the masked name; never a NIK. The
+the public verification page. The owner appears only as the masked name; never a NIK; when
+the STNK holder paid (``by_stnk_holder``), no name at all: "paid by the STNK holder". The
 verification page shows the plate, the period and whether the endorsement is still valid.
 """
 
@@ -62,7 +63,10 @@ def pengesahan_context(document: IssuedDocument) -> Mapping[str, Any]:
         "engine_cc": vehicle.engine_cc,
         "year_made": vehicle.year_made,
         "colour": vehicle.colour,
-        "owner_masked": masked_name(holder_name(document)),
+        # Paid by the STNK holder (not necessarily the owner): no name at all, the owner's
+        # least of all.
+        "owner_masked": "" if row.by_stnk_holder else masked_name(holder_name(document)),
+        "by_stnk_holder": row.by_stnk_holder,
         "covered_from": row.covered_from,
         "covered_until": row.covered_until,
         "endorsed_on": row.endorsed_on,
@@ -89,6 +93,12 @@ def pengesahan_verification_fields(document: IssuedDocument) -> list[tuple[Label
     ]
 
 
+def pengesahan_shows_holder(document: IssuedDocument) -> bool:
+    """Not for an endorsement paid by the STNK holder: the account is the payer's, not the owner's."""
+    row = _row(document)
+    return row is None or not row.by_stnk_holder
+
+
 STNK_ENDORSEMENT = DocumentKind(
     code=KIND,
     name=_("STNK annual endorsement (e-Pengesahan)"),
@@ -98,6 +108,7 @@ STNK_ENDORSEMENT = DocumentKind(
     template_version="1",
     verification_fields=pengesahan_verification_fields,
     stylesheets=("documents/print.css", "documents/stnk_endorsement.css"),
+    shows_holder=pengesahan_shows_holder,
 )
 
 
