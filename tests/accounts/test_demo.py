@@ -35,7 +35,7 @@ def test_demo_accounts_are_created_once_and_printed() -> None:
     assert states == {"verified", "unverified"}
     offices = StaffMembership.objects.values_list("office__kind", "office_id").distinct()
     assert sorted(kind for kind, _office in offices) == ["bpkb_unit", "samsat", "samsat", "satpas"]
-    for kind, office_id in offices:
+    for _kind, office_id in offices:
         members = User.objects.filter(staff_membership__office_id=office_id)
         every_role = office_id in {office.pk for office in demo._demo_offices()}
         expected = set(roles.STAFF_ROLES) if every_role else {roles.OFFICER, roles.SUPERVISOR}
