@@ -484,6 +484,18 @@ CELERY_BEAT_SCHEDULE = {
     "licensing-mark-expired": {"task": "licensing.tasks.mark_expired_licences", "schedule": 60 * 60.0},
     # Vehicles (vehicles/): STNK due-date reminders 30 and 7 days ahead and once overdue; hourly.
     "vehicles-remind-endorsements": {"task": "vehicles.tasks.remind_endorsements", "schedule": 60 * 60.0},
+    # Registration deletion warnings (Perpol 7/2021 Pasal 85) and the listing for a decision: daily
+    # work, run hourly like the others (idempotent; at most one step per vehicle and month).
+    "vehicles-send-deletion-warnings": {
+        "task": "vehicles.tasks.send_deletion_warnings",
+        "schedule": 60 * 60.0,
+    },
+    # Delivery (delivery/reminders.py): address reminder after 3 days, collection after 7, and the
+    # collection notices of items printed after their switch to collection; hourly, idempotent.
+    "delivery-remind-unconfirmed-addresses": {
+        "task": "delivery.tasks.remind_unconfirmed_addresses",
+        "schedule": 60 * 60.0,
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ class VehiclesConfig(AppConfig):
             renewal,
             services,
             services_registry,
+            shipping,
             transfer,
         )
 
@@ -33,6 +34,14 @@ class VehiclesConfig(AppConfig):
                 order=24,
             )
         )
+        navigation.register(
+            navigation.NavItem(
+                "vehicles:deletion_cases",
+                _("Registration deletions"),
+                lambda user: bool(roles.roles_of(user) & {roles.OFFICER, roles.SUPERVISOR}),
+                order=25,
+            )
+        )
         # Reference data (the data migration loads it too; a flushed test database gets it back).
         seeding.register("vehicles.region_codes", services.region_codes_load, order=40)
         seeding.register("vehicles.tax_reference", endorsement.tax_reference_load, order=45)
@@ -42,6 +51,7 @@ class VehiclesConfig(AppConfig):
         bpkb_replacement.register()
         mutation.register()
         deletion.register()
+        shipping.register()
         reminders.register()
         # After the demo accounts (order 100): the vehicles are theirs by NIK.
         seeding.register("demo vehicles", demo.seed_demo_vehicles, order=120, demo=True)

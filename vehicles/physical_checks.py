@@ -166,3 +166,37 @@ def _record(
         office_id=booking.slot.office_id,
     )
     return check
+
+
+# --- bookings: a vehicle service books physical checks only ----------------------------------
+
+
+def is_vehicle_application(application: Application) -> bool:
+    from vehicles.selectors import APPLICATION_VEHICLE_ROWS
+
+    return any(application.service_code == code for code, _related in APPLICATION_VEHICLE_ROWS)
+
+
+def _check_physical_check_booking(*, application_id: int, booking_id: int, **_ids: int) -> None:
+    """In the booking's transaction (``booking_created``/``booking_rescheduled``): an application
+    of a vehicle service books only a physical-check slot (whatever else its office publishes)."""
+    booking = Booking.objects.select_related("application", "slot").get(pk=booking_id)
+    if not is_vehicle_application(booking.application):
+        return
+    if booking.slot.kind != SLOT_KIND:
+        raise BookingRefused(
+            "wrong_kind",
+            _("This kind of appointment is not the one your application needs: book a physical check."),
+        )
+
+
+def register() -> None:
+    """Called once from ``vehicles.renewal.register()``: the booking check and the officer's panel
+    (for every vehicle service with a physical check)."""
+    from applications import events
+    from vehicles import views_physical_checks
+
+    for name in ("booking_created", "booking_rescheduled"):
+        events.unlisten_event(name, _check_physical_check_booking)
+        events.listen_event(name, _check_physical_check_booking)
+    events.register_review_panel(views_physical_checks.physical_check_panel)

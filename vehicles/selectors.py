@@ -7,6 +7,8 @@
 * The anonymous lookup (``vehicle_by_plate_and_suffix``) finds a vehicle that is not deleted by
   its plate *and* the last 5 characters of its chassis number, or nothing — whichever of the two
   is wrong.
+* The registration history (``registration_history``): what happened where, with the plate
+  at the time, for the unlocked vehicle's page.
 * Import reports are read by the staff of the import's Samsat (and its Polda's supervisors).
 """
 
@@ -23,7 +25,14 @@ from accounts.models import User
 from accounts.selectors import verified_nik_index
 from korlantas.lib import clock
 from vehicles import due_dates, identifiers
-from vehicles.models import NOT_DELETED, OwnershipRecord, Vehicle, VehicleClaim, VehicleImport
+from vehicles.models import (
+    NOT_DELETED,
+    OwnershipRecord,
+    Vehicle,
+    VehicleClaim,
+    VehicleHistoryEntry,
+    VehicleImport,
+)
 from vehicles.services import import_offices, suffix_matches
 
 _STATE_RANK = Case(
@@ -107,6 +116,16 @@ def ownership_history(vehicle: Vehicle, *, viewer_index: str | None) -> list[His
         )
         for record in records
     ]
+
+
+def registration_history(vehicle: Vehicle) -> list[VehicleHistoryEntry]:
+    """What happened to the registration, oldest first: date, what, the office (loaded with it,
+    one query however long the history) and the plate at the time. Owners are never named."""
+    return list(
+        VehicleHistoryEntry.objects.filter(vehicle=vehicle)
+        .select_related("office")
+        .order_by("occurred_on", "pk")
+    )
 
 
 def vehicle_by_plate_and_suffix(plate: identifiers.Plate, suffix: str) -> Vehicle | None:

@@ -6,7 +6,9 @@ Citizens (``citizen_required``):
   An unverified citizen is told to verify first and sees nothing tied to the NIK.
 * ``/warga/kendaraan/<id>/`` — one vehicle: the possession form while locked; unlocked, every
   detail (the chassis number masked to its last 5 characters), the ownership history (dates
-  only: other owners are never named) and the services to come. Someone else's vehicle: 404.
+  only: other owners are never named), the registration history (what, when, which office, the
+  plate at the time) and the services (``vehicles.offers``: a link, or why not and what to do
+  instead). Someone else's vehicle: 404.
 * ``/warga/kendaraan/<id>/buka/`` (POST) — the last 5 chassis characters; rate-limited per user
   (``vehicle_unlock``); a wrong value gets one generic message; both outcomes audited.
 
@@ -84,6 +86,7 @@ def _detail(
     history = (
         selectors.ownership_history(vehicle, viewer_index=vehicle.owner_nik_index) if row.unlocked else []
     )
+    registrations = selectors.registration_history(vehicle) if row.unlocked else []
     # Each service: a link when it can be used online now, else why not and what to do.
     service_offers = (
         offers.offers_for(request.user, vehicle) if row.unlocked and not vehicle.is_deleted else []
@@ -95,6 +98,7 @@ def _detail(
             "row": row,
             "vehicle": vehicle,
             "history": history,
+            "registrations": registrations,
             "form": form,
             "failure": failure,
             "offers": service_offers,
@@ -140,8 +144,28 @@ def unlock(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpRespo
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def lookup(request: HttpRequest) -> HttpResponse:
+    """The STNK check, and the STNK holder's way to pay its endorsement: the result's "Pay this
+    endorsement" posts the plate and characters again (``intent=pay``, never in a URL); they are
+    checked again, under the same rate limit and with the same generic failure, before the draft
+    (``services_registry.endorsement_holder_start``) is made."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    from accounts.models import User
+    from applications.services import DuplicateOpenApplication
+    from vehicles import services_registry as endorsement_service
+
     result = None
     failure = ""
+    refusals: list[object] = []
+    suffix = ""
+    paying = request.method == "POST" and request.POST.get("intent") == "pay"
+    if paying and not request.user.is_authenticated:
+        # Sign in, then back to the empty form: the characters never ride the login redirect.
+        return redirect_to_login(reverse("vehicles:lookup"))
+    if paying and not roles.is_citizen(request.user):
+        raise PermissionDenied("citizens only")
     if request.method == "POST":
         # Before the look-up: a client over its budget learns nothing about the plate it sent.
         if not allauth_ratelimit.consume(request, app="allauth.account", action=LOOKUP_RATE_LIMIT):
@@ -154,12 +178,60 @@ def lookup(request: HttpRequest) -> HttpResponse:
             if vehicle is None:
                 form = LookupForm(initial={"plate": form.cleaned_data["plate"].display})
                 failure = str(GENERIC_LOOKUP_FAILURE)
+            elif paying:
+                user = request.user
+                assert isinstance(user, User)  # noqa: S101 - a citizen, checked above
+                try:
+                    application = endorsement_service.endorsement_holder_start(
+                        applicant=user, vehicle=vehicle
+                    )
+                except endorsement_service.HolderRefused as refused:
+                    result, refusals = selectors.vehicle_row(vehicle), list(refused.reasons)
+                    form = LookupForm()
+                except DuplicateOpenApplication:
+                    existing = endorsement_service.open_endorsement_of(user, vehicle)
+                    if existing is None:  # the same plate, another vehicle's open application
+                        result, form = selectors.vehicle_row(vehicle), LookupForm()
+                        refusals = [_("You already have an open application for this plate.")]
+                    else:
+                        messages.info(
+                            request, _("You already have an endorsement of this vehicle under way.")
+                        )
+                        return redirect("applications:detail", public_id=existing.public_id)
+                else:
+                    messages.success(
+                        request, _("Your draft is saved. Submit it to the Samsat, then pay the bill.")
+                    )
+                    return redirect("applications:detail", public_id=application.public_id)
             else:
                 result = selectors.vehicle_row(vehicle)
+                suffix = form.cleaned_data["suffix"]
+                refusals = list(
+                    endorsement_service.holder_refusals(
+                        vehicle,
+                        today=clock.today(),
+                        applicant_id=request.user.pk if request.user.is_authenticated else None,
+                    )
+                )
+                if not refusals and roles.is_citizen(request.user):
+                    assert isinstance(request.user, User)  # noqa: S101 - a citizen
+                    refusals = list(endorsement_service.holder_payer_refusals(request.user))
                 form = LookupForm()
     else:
         form = LookupForm()
-    response = render(request, "vehicles/lookup.html", {"form": form, "result": result, "failure": failure})
+    response = render(
+        request,
+        "vehicles/lookup.html",
+        {
+            "form": form,
+            "result": result,
+            "failure": failure,
+            "refusals": refusals,
+            # Only to post it again with "Pay this endorsement" (a POST body, never a URL).
+            "suffix": suffix if result is not None and not refusals else "",
+            "citizen": roles.is_citizen(request.user),
+        },
+    )
     add_never_cache_headers(response)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -314,7 +314,7 @@ def test_refusals_say_what_to_do_instead(register: Register) -> None:
         state="active", state_reason="", stnk_valid_until=dt.date(2026, 3, 20)
     )
     assert "the 5-year renewal (physical check, new plates), not an endorsement" in refusals()
-    assert "not available online yet" in refusals()
+    assert "Apply for the 5-year renewal on this vehicle's page" in refusals()
     # The STNK lapsed.
     Vehicle.objects.filter(pk=vehicle.pk).update(stnk_valid_until=dt.date(2026, 2, 1))
     assert "5-year validity ended on 1 February 2026" in refusals()

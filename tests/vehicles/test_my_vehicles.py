@@ -11,13 +11,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.services import nik_index
 from audit.models import AuditEvent
 from korlantas.lib import clock, navigation
+from tests.offices.factories import OfficeFactory
 from tests.vehicles.conftest import BUDI, RINA, SITI, VIN_A, VIN_B, VIN_C, Register, citizen
+from vehicles import offers
 from vehicles.due_dates import add_years
-from vehicles.models import OwnershipRecord, Vehicle, VehicleClaim
+from vehicles.models import OwnershipRecord, Vehicle, VehicleClaim, VehicleHistoryEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +107,7 @@ def test_possession_unlocks_details_history_and_honest_service_labels(
     locked = client.get(detail_url(vehicle)).content.decode()
     assert "Unlock" in locked
     assert "Registration data" not in locked
+    assert "Registration history" not in locked
     response = client.post(unlock_url(vehicle), {"suffix": " " + VIN_A[-5:].lower()})
     assert response.status_code == 302
     assert response["Location"] == detail_url(vehicle)
@@ -111,6 +115,7 @@ def test_possession_unlocks_details_history_and_honest_service_labels(
     html = client.get(detail_url(vehicle)).content.decode()
     assert "Possession proven" in html
     assert "Registration data" in html
+    assert "Nothing recorded through this portal yet" in html  # the registration history, empty
     assert "••••••••••••" + VIN_A[-5:] in html
     assert VIN_A not in html
     assert "JM81E1123456" in html  # the engine number
@@ -122,12 +127,17 @@ def test_possession_unlocks_details_history_and_honest_service_labels(
     assert "31 May 2024" in html
     assert BUDI not in html
     assert SITI not in html
-    for service in ("Annual STNK endorsement", "5-year STNK renewal", "Transfer of ownership", "mutasi"):
-        assert service in html
-    assert html.count("coming soon") == 4  # the endorsement is built (issue 8, point 3)
-    # Blocked: no link to pay the endorsement, the refusal says what to do instead.
+    # Every registered service offer, in its order (endorsement 10, renewal 20, sale 30, BPKB
+    # replacement 40, mutasi 50), none "coming soon".
+    titles = [escape(str(offer.title)) for offer in offers.all_offers()]
+    assert {"Annual STNK endorsement", "Move to another region (mutasi)"} <= set(titles)
+    positions = [html.index(title) for title in titles]
+    assert positions == sorted(positions)
+    assert "coming soon" not in html
+    # Blocked: no link to any service, each refusal says what to do instead.
     assert "/warga/permohonan/baru/" not in html
     assert "This vehicle is blocked. Contact the Samsat where it is registered" in html
+    assert "its registration can be moved afterwards" in html
     # The list shows the unlocked vehicle's dates and what falls due.
     listing = client.get(URL).content.decode()
     assert "Hitam" in listing
@@ -182,7 +192,7 @@ def test_the_list_page_query_count_does_not_grow_with_vehicles(
     register(SITI, "B 3 A", VIN_C, state="blocked", state_reason="Reported stolen")
     with django_assert_num_queries(len(one_vehicle)):
         html = client.get(URL).content.decode()
-    assert html.count("<section") == 3
+    assert html.count('<section class="card h-100" aria-labelledby="vehicle-') == 3
 
 
 def test_the_detail_page_query_count_is_constant(
@@ -203,8 +213,19 @@ def test_the_detail_page_query_count_is_constant(
             to_date=dt.date(2010 + day, 12, 31),
             how=OwnershipRecord.How.TRANSFER,
         )
+        # The registration history: a different office on each row, loaded with the rows.
+        VehicleHistoryEntry.objects.create(
+            vehicle=vehicle,
+            kind=VehicleHistoryEntry.Kind.MOVED_IN,
+            occurred_on=dt.date(2010 + day, 6, 1),
+            office=OfficeFactory(name=f"Samsat Riwayat {day}"),
+            plate_display=f"D {day + 1} XY",
+        )
     with django_assert_num_queries(len(captured)):
-        client.get(detail_url(vehicle))
+        html = client.get(detail_url(vehicle)).content.decode()
+    assert html.count("Registration received from another region") == 5
+    assert "Samsat Riwayat 4" in html
+    assert "D 5 XY" in html
 
 
 def test_the_list_says_what_falls_due_in_either_language(client: Client, register: Register) -> None:
