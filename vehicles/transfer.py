@@ -238,6 +238,15 @@ def seller_refusals(vehicle: Vehicle, *, owner_index: str | None, unlocked: bool
         return [
             _("This vehicle is reported stolen: it cannot change owner. Contact the police if it was found.")
         ]
+    if clock.today() > vehicle.stnk_valid_until:
+        # The buyer could not submit (``_standing_refusals``): only the owner can renew.
+        return [
+            _(
+                "The STNK's 5-year validity ended on %(date)s: renew it first (the 5-year renewal, on "
+                "this vehicle's page), then give the buyer a transfer code."
+            )
+            % {"date": date_format(vehicle.stnk_valid_until, "j F Y")}
+        ]
     reference = _in_progress(vehicle)
     if reference is not None:
         return [

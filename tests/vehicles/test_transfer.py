@@ -396,6 +396,20 @@ def test_an_overdue_endorsement_or_stnk_is_refused_before_the_bill(
     assert TransferCode.objects.get(vehicle=vehicle).used_at is None
 
 
+def test_the_seller_cannot_give_a_code_for_a_lapsed_stnk(siti: User, register: Register) -> None:
+    vehicle = unlocked(
+        register(SITI, stnk_valid_until=dt.date(2026, 1, 10), last_endorsed_on=dt.date(2025, 1, 5)), siti
+    )
+    refusals = [str(reason) for reason in transfer._seller_may_sell(siti, vehicle)]
+    assert refusals == [
+        "The STNK's 5-year validity ended on 10 January 2026: renew it first (the 5-year renewal, on "
+        "this vehicle's page), then give the buyer a transfer code."
+    ]
+    with pytest.raises(transfer.TransferCodeRefused):
+        transfer.transfer_code_create(seller=siti, vehicle=vehicle)
+    assert not TransferCode.objects.filter(vehicle=vehicle).exists()
+
+
 def test_the_owner_cannot_apply_to_buy_their_own_vehicle(siti: User, register: Register) -> None:
     vehicle = unlocked(register(SITI), siti)
     details = form(siti, plate="B 1234 ABC", basis="receipt", chassis_suffix=VIN_A[-5:])
