@@ -21,12 +21,4 @@ class AccountsConfig(AppConfig):
                 order=20,
             )
         )
-        navigation.register(
-            navigation.NavItem(
-                "accounts:courier_home",
-                _("My deliveries"),
-                lambda user: roles.COURIER in roles.roles_of(user),
-                order=30,
-            )
-        )
         seeding.register("demo accounts", demo.seed_demo_accounts, order=100, demo=True)

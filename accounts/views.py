@@ -370,6 +370,5 @@ def staff_invitation_accept(request: HttpRequest, public_id: str, token: str) ->
 @role_required(roles.COURIER)
 @require_http_methods(["GET"])
 def courier_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(
-        request, "accounts/courier_home.html", {"membership": selectors.membership_of(request.user)}
-    )
+    """Where a courier lands after signing in: today's run (delivery's phone pages)."""
+    return redirect("delivery:courier_run")

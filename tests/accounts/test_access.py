@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 CITIZEN_PAGES = ["/warga/", "/warga/profil/", "/warga/profil/ponsel/", "/warga/identitas/"]
 OFFICE_PAGES = ["/staf/", "/staf/identitas/", "/staf/identitas/sengketa/", "/staf/undangan/"]
-COURIER_PAGES = ["/kurir/"]
+COURIER_PAGES = ["/kurir/kiriman/"]
 
 # (role, page) -> expected status for a signed-in user who used MFA where needed.
 ALLOWED = {
@@ -58,6 +58,12 @@ def test_sign_in_lands_on_the_roles_home(client: Client, role: str, home: str) -
     user = make_profile().user if role == "citizen" else make_staff(role)
     response = client.post("/akun/login/", {"login": user.email, "password": DEFAULT_PASSWORD})
     assert response["Location"] == home
+
+
+def test_the_couriers_home_is_todays_run(client: Client) -> None:
+    response = signed_in(client, roles.COURIER).get("/kurir/")
+    assert response.status_code == 302
+    assert response["Location"] == "/kurir/kiriman/"
 
 
 def test_staff_pages_need_mfa_even_for_the_right_role(client: Client) -> None:

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.utils import translation
 
 from accounts import roles
 from accounts.models import User
@@ -48,9 +50,26 @@ def shipping(service: ServiceUnderTest) -> Iterator[None]:
     items.unregister_items(SERVICE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The delivery tests read messages in English (their msgids): refusals built outside a
+    request, pages (the client's language cookie) and messages (the holder's language)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client: Client) -> Client:
+    client.cookies["django_language"] = "en"
+    return client
+
+
 @pytest.fixture
 def holder(db: None) -> User:
-    return make_profile(NIK, full_name="Siti Rahmawati").user
+    user = make_profile(NIK, full_name="Siti Rahmawati").user
+    User.objects.filter(pk=user.pk).update(language="en")
+    user.language = "en"
+    return user
 
 
 @pytest.fixture

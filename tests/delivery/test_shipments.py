@@ -4,7 +4,10 @@ and the application completed when every item is handed over — through the rea
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from accounts.models import User
 from applications.models import Application
@@ -17,6 +20,13 @@ from offices.models import Office
 from tests.delivery.conftest import issued, shipment_of
 
 pytestmark = pytest.mark.usefixtures("shipping")
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Refusals built outside a request read in English (their msgids)."""
+    with translation.override("en"):
+        yield
 
 
 def reasons(refused: pytest.ExceptionInfo[ShipmentRefused]) -> list[str]:
@@ -242,12 +252,13 @@ def test_every_step_is_a_tracking_event_with_actor_and_place(
 ) -> None:
     shipment = on_the_road(shipment_of(issued(holder, officer, samsat)), dispatcher, holder, courier)
     events = list(TrackingEvent.objects.filter(shipment=shipment).order_by("occurred_at", "pk"))
+    # Going out sends the recipient their one-time code: a recorded fact after the step.
     assert [e.action for e in events] == [
-        "created", "printed", "packed", "address_confirmed", "assign", "pick_up", "go_out",
+        "created", "printed", "packed", "address_confirmed", "assign", "pick_up", "go_out", "code_sent",
     ]  # fmt: skip
     assign = events[4]
     assert (assign.actor_id, assign.actor_role, assign.place) == (dispatcher.pk, "dispatcher", samsat.name)
-    assert (events[-1].actor_role, events[-1].from_status, events[-1].to_status) == (
+    assert (events[-2].actor_role, events[-2].from_status, events[-2].to_status) == (
         "courier", "picked_up", "out_for_delivery",
     )  # fmt: skip
 
