@@ -94,6 +94,17 @@ OBJECTS = {
     "refund": "a refund of the side's citizen waiting for their bank account (a paid application, cancelled)",
     "vehicle": "a vehicle registered to the side's citizen (imported by the side's officer), locked",
     "vehicle_import": "the CSV import of ``vehicle`` by the side's officer, with one rejected row",
+    "deletion_case": "``vehicle`` listed for a registration deletion decision (an open case)",
+    "physical_check": "a physical check recorded at ``booking`` (of ``vehicle``), with both rubbings' photos",
+    "transfer": "a queued change-of-ownership application of the side's citizen (receipt basis, no files)",
+    "transfer_code": "an open transfer code of ``vehicle`` (the URL names the vehicle and the code)",
+    "shipment": "a printed and packed shipment (plates) of ``application`` at the side's office; its item's "
+    "document and its label are ``document``",
+    "courier_run": "a run of the side's office for a courier of that office (manifest: ``document``), "
+    "holding a second shipment of ``application``, assigned",
+    "courier_shipment": "a third shipment (SIM card) of ``application``, out for delivery with a courier of "
+    "the side's office (at home: ``courier``), its delivery code sent",
+    "label_code": "the label code of ``shipment`` (printed on the parcel: whoever holds it may track it)",
 }
 
 
@@ -380,7 +391,12 @@ TABLE: dict[str, Entry] = {
         note="an empty body is a form error: no attempt is spent, nothing unlocked",
     ),
     # --- vehicles: the public STNK check (plate + last 5 chassis characters; rate-limited per client)
-    "stnk/cek/": Entry("vehicles:lookup", public(), note="never shows the owner; one generic failure"),
+    "stnk/cek/": Entry(
+        "vehicles:lookup",
+        public(),
+        note="never shows the owner; one generic failure; POST intent=pay: citizens only "
+        "(anonymous → sign-in, staff → 403; tests/vehicles/test_endorsement_holder.py)",
+    ),
     # --- vehicles: a Samsat's CSV import (officers and supervisors of a Samsat, its Polda's supervisors)
     "staf/kendaraan/impor/": Entry(
         "vehicles:import",
@@ -395,6 +411,187 @@ TABLE: dict[str, Entry] = {
         staff_page(*OFFICE_WORKERS),
         obj="vehicle_import",
         note="the rejected rows hold owners' NIKs: each download is audited",
+    ),
+    # --- vehicles: registration deletion decisions (staff of the registering Samsat, its Polda's supervisors)
+    "staf/kendaraan/penghapusan/": Entry("vehicles:deletion_cases", staff_page(*OFFICE_WORKERS)),
+    "staf/kendaraan/penghapusan/<uuid:public_id>/": Entry(
+        "vehicles:deletion_case",
+        staff_page(*OFFICE_WORKERS),
+        obj="deletion_case",
+        note="a POST without a decision and a reason is a form error: nothing is decided",
+    ),
+    # --- vehicles: the physical check (staff of the slot's office, its Polda's supervisors)
+    "staf/kendaraan/cek-fisik/<uuid:public_id>/": Entry(
+        "vehicles:physical_check",
+        staff_page(*OFFICE_WORKERS),
+        obj="booking",
+        note="a booking that names no vehicle or is recorded already: back to the review page",
+    ),
+    "staf/kendaraan/cek-fisik/hasil/<uuid:public_id>/rangka/": Entry(
+        "vehicles:physical_check_chassis_rubbing", staff_page(*OFFICE_WORKERS), obj="physical_check"
+    ),
+    "staf/kendaraan/cek-fisik/hasil/<uuid:public_id>/mesin/": Entry(
+        "vehicles:physical_check_engine_rubbing", staff_page(*OFFICE_WORKERS), obj="physical_check"
+    ),
+    # --- vehicles: the seller's transfer codes (the vehicle must be the citizen's; the code shown once)
+    "warga/kendaraan/<uuid:public_id>/jual/": Entry(
+        "vehicles:transfer_sell", citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS), obj="vehicle"
+    ),
+    "warga/kendaraan/<uuid:public_id>/jual/kode/": Entry(
+        "vehicles:transfer_code_create",
+        citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS),
+        method="POST",
+        obj="vehicle",
+        note="the home vehicle is locked: refused with the reason (a redirect), no code created",
+    ),
+    "warga/kendaraan/<uuid:public_id>/jual/<uuid:code_id>/cabut/": Entry(
+        "vehicles:transfer_code_revoke",
+        citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS),
+        method="POST",
+        obj="transfer_code",
+    ),
+    # --- vehicles: the officer verifies a transfer's sale receipt (staff of the handling office)
+    "staf/kendaraan/balik-nama/<uuid:public_id>/kuitansi/": Entry(
+        "vehicles:transfer_receipt_verify",
+        staff_page(*OFFICE_WORKERS),
+        method="POST",
+        obj="transfer",
+        note="no receipt uploaded: refused with a message on the review page, nothing recorded",
+    ),
+    # --- delivery: the office prints, packs and dispatches (issue 9, points 2 and 4)
+    "staf/pengiriman/": Entry("delivery:office_print_pack", staff_page(*OFFICE_WORKERS, DISPATCHER)),
+    "staf/pengiriman/<uuid:public_id>/cetak/": Entry(
+        "delivery:office_mark_printed",
+        staff_page(*OFFICE_WORKERS, DISPATCHER),
+        method="POST",
+        obj="shipment",
+        note="printed already: nothing changes",
+    ),
+    "staf/pengiriman/<uuid:public_id>/kemas/": Entry(
+        "delivery:office_mark_packed",
+        staff_page(*OFFICE_WORKERS, DISPATCHER),
+        method="POST",
+        obj="shipment",
+        note="packed already: nothing changes",
+    ),
+    "staf/pengiriman/<uuid:public_id>/dokumen.pdf": Entry(
+        "delivery:office_document", staff_page(*OFFICE_WORKERS, DISPATCHER), obj="shipment"
+    ),
+    "staf/pengiriman/<uuid:public_id>/label.pdf": Entry(
+        "delivery:office_label", staff_page(*OFFICE_WORKERS, DISPATCHER), obj="shipment"
+    ),
+    "staf/pengiriman/kirim/": Entry(
+        "delivery:office_dispatch",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR, DISPATCHER),
+        note="a Polda supervisor dispatches for no office: told so",
+    ),
+    "staf/pengiriman/kirim/area/": Entry(
+        "delivery:office_courier_areas",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR),
+        method="POST",
+        note="an empty form, or a Polda supervisor: sent back to the dispatch page with the reason",
+    ),
+    "staf/pengiriman/rute/<uuid:public_id>/": Entry(
+        "delivery:office_run", staff_page(SUPERVISOR, POLDA_SUPERVISOR, DISPATCHER), obj="courier_run"
+    ),
+    "staf/pengiriman/rute/<uuid:public_id>/manifes.pdf": Entry(
+        "delivery:office_manifest", staff_page(SUPERVISOR, POLDA_SUPERVISOR, DISPATCHER), obj="courier_run"
+    ),
+    "staf/pengiriman/rute/<uuid:public_id>/lepas/": Entry(
+        "delivery:office_run_unassign",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR, DISPATCHER),
+        method="POST",
+        obj="courier_run",
+        note="no parcel named: sent back to the run page with the reason",
+    ),
+    # --- delivery: the courier's phone pages, the new delivery code (issue 9, points 5 and 6)
+    "kurir/kiriman/": Entry("delivery:courier_run", staff_page(COURIER)),
+    "kurir/kiriman/<uuid:public_id>/": Entry(
+        "delivery:courier_shipment", staff_page(COURIER), obj="courier_shipment"
+    ),
+    "kurir/kiriman/<uuid:public_id>/ambil/": Entry(
+        "delivery:courier_pickup",
+        staff_page(COURIER),
+        method="POST",
+        obj="courier_shipment",
+        note="an empty form: the page again with its errors (400)",
+    ),
+    "kurir/kiriman/<uuid:public_id>/berangkat/": Entry(
+        "delivery:courier_go_out",
+        staff_page(COURIER),
+        method="POST",
+        obj="courier_shipment",
+        note="an empty form: the page again with its errors (400)",
+    ),
+    "kurir/kiriman/<uuid:public_id>/serahkan/": Entry(
+        "delivery:courier_deliver",
+        staff_page(COURIER),
+        method="POST",
+        obj="courier_shipment",
+        note="an empty form: the page again with its errors (400); no code is tried",
+    ),
+    "kurir/kiriman/<uuid:public_id>/gagal/": Entry(
+        "delivery:courier_fail",
+        staff_page(COURIER),
+        method="POST",
+        obj="courier_shipment",
+        note="an empty form: the page again with its errors (400)",
+    ),
+    "staf/pengiriman/<uuid:public_id>/kode-baru/": Entry(
+        "delivery:shipment_code_reissue",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR, DISPATCHER),
+        method="POST",
+        obj="courier_shipment",
+        note="the dispatcher's button: a new delivery code is sent (the parcel is out for delivery)",
+    ),
+    # --- delivery: the holder's shipments (issue 9, points 3 and 7; citizen_required comes first)
+    "warga/pengiriman/": Entry("delivery:citizen_shipments", citizen_page()),
+    "warga/pengiriman/<uuid:public_id>/": Entry(
+        "delivery:citizen_shipment", citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS), obj="shipment"
+    ),
+    "warga/pengiriman/<uuid:public_id>/alamat/": Entry(
+        "delivery:citizen_address",
+        citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS),
+        method="POST",
+        obj="shipment",
+        note="an empty form: the page again with its errors (400), nothing confirmed",
+    ),
+    "warga/pengiriman/<uuid:public_id>/ambil-di-kantor/": Entry(
+        "delivery:citizen_collect_instead",
+        citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS),
+        method="POST",
+        obj="shipment",
+        note="without the button's confirm=1: back to the page, nothing switched",
+    ),
+    "warga/pengiriman/<uuid:public_id>/jadwal/": Entry(
+        "delivery:citizen_reschedule",
+        citizen_object(**STAFF_REFUSED_AS_NON_CITIZENS),
+        method="POST",
+        obj="shipment",
+        note="not between attempts: back to the page with the reason",
+    ),
+    # --- delivery: the collection desk and the register of returned documents (issue 9, points 7, 8)
+    "staf/pengiriman/ambil/": Entry("delivery:collection_desk", staff_page(*OFFICE_WORKERS, DISPATCHER)),
+    "staf/pengiriman/ambil/pindai-kembali/": Entry(
+        "delivery:collection_scan_in",
+        staff_page(SUPERVISOR, POLDA_SUPERVISOR, DISPATCHER),
+        method="POST",
+        note="an empty form: the register again with its errors (400)",
+    ),
+    "staf/pengiriman/ambil/<uuid:public_id>/": Entry(
+        "delivery:collection_handover",
+        staff_page(*OFFICE_WORKERS, DISPATCHER),
+        obj="shipment",
+        note="not waiting for collection: the page says so, no form",
+    ),
+    # --- delivery: public tracking by label code (issue 9, point 9; rate-limited per client)
+    "lacak/": Entry("delivery:tracking", public()),
+    "lacak/<str:label_code>/": Entry(
+        "delivery:tracking_detail",
+        public(),
+        obj="label_code",
+        foreign=False,
+        note="coarse states and dates only; an unknown code: one generic 404 (tests/delivery)",
     ),
 }
 

@@ -186,7 +186,7 @@ EBPKB = DocumentKind(
     template_name="documents/pdf/bpkb.html",
     page_size="A4",
     context=ebpkb_context,
-    template_version="1",
+    template_version="2",
     verification_fields=ebpkb_verification_fields,
     stylesheets=("documents/print.css", "documents/bpkb.css"),
 )

@@ -47,6 +47,7 @@ from applications.models import Application, Attachment, Booking
 from applications.services import attachment_add
 from audit.models import AuditEvent
 from audit.receivers import USER_OBJECT_TYPE
+from delivery.models import CourierRun, Shipment
 from documents.models import IssuedDocument, Verification, new_verification_token
 from korlantas.lib import clock
 from offices.models import AppointmentSlot, Office
@@ -67,7 +68,15 @@ from tests.conftest import delete_own_redis_keys
 from tests.factories import UserFactory, sign_in_with_mfa
 from tests.offices.factories import OfficeFactory
 from vehicles import services as vehicle_services
-from vehicles.models import Vehicle, VehicleClaim, VehicleImport
+from vehicles.models import (
+    DeletionCase,
+    PhysicalCheck,
+    TransferApplication,
+    TransferCode,
+    Vehicle,
+    VehicleClaim,
+    VehicleImport,
+)
 
 ROUTES = list(table.walk(get_resolver().url_patterns))
 PORTAL_ROUTES = [route for route in ROUTES if route.rule is None and route.route in table.TABLE]
@@ -161,6 +170,14 @@ class Side:
     refund: Refund
     vehicle: Vehicle
     vehicle_import: VehicleImport
+    physical_check: PhysicalCheck
+    deletion_case: DeletionCase
+    transfer: Application
+    transfer_code: TransferCode
+    shipment: Shipment
+    courier_run: CourierRun
+    # Made once the courier is known (``on_the_road``): the home side's is the matrix's courier's.
+    courier_shipment: Shipment | None = None
 
     def params(self, obj: str) -> dict[str, Any]:
         """The URL parameters that name ``obj``."""
@@ -172,6 +189,10 @@ class Side:
             return {"gateway": "sandbox"}
         if obj == "verification":
             return {"token": self.verification_token}
+        if obj == "transfer_code":
+            return {"public_id": self.vehicle.public_id, "code_id": self.transfer_code.public_id}
+        if obj == "label_code":
+            return {"label_code": self.shipment.label_code}
         return {"public_id": getattr(self, obj).public_id}
 
     def body(self, obj: str | None) -> dict[str, str]:
@@ -277,6 +298,11 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
     refund = Refund.objects.get(application=refunded)
 
     vehicle, vehicle_import = imported_vehicle(officer, nik=nik, tag=tag)
+    physical_check = recorded_physical_check(booking, awaiting, vehicle, officer)
+    # Listed for a deletion decision directly (the warnings job needs an STNK expired 2 years ago).
+    deletion_case = DeletionCase.objects.create(vehicle=vehicle, stnk_expired_on=vehicle.stnk_valid_until)
+    transfer, transfer_code = transfer_objects(citizen, vehicle, office, tag=tag)
+    shipment, courier_run = delivery_objects(application, document, office, tag=tag)
 
     return Side(
         office=office,
@@ -301,7 +327,71 @@ def build_side(office: Office, *, nik: str, dispute_nik: str, owner_name: str, t
         refund=refund,
         vehicle=vehicle,
         vehicle_import=vehicle_import,
+        physical_check=physical_check,
+        deletion_case=deletion_case,
+        transfer=transfer,
+        transfer_code=transfer_code,
+        shipment=shipment,
+        courier_run=courier_run,
     )
+
+
+def delivery_objects(
+    application: Application, document: IssuedDocument, office: Office, *, tag: str
+) -> tuple[Shipment, CourierRun]:
+    """A printed and packed shipment of ``application`` (its item's document and its label both
+    ``document``, rendered), and a run of the side's office for a courier of that office (its
+    manifest ``document``) holding a second, assigned shipment of ``application``; made directly."""
+    now = clock.now()
+    common = {
+        "application": application,
+        "office": office,
+        "document": document,
+        "label_document": document,
+        "printed_at": now,
+        "packed_at": now,
+        "recipient_name": "Penerima Paket",
+    }
+    shipment = Shipment.objects.create(item="plates", label_code=f"MTXPLATE{tag}", **common)
+    courier = make_staff(roles.COURIER, office=office)
+    run = CourierRun.objects.create(office=office, courier=courier, run_date=clock.today(), manifest=document)
+    Shipment.objects.create(
+        item="stnk",
+        label_code=f"MTXSTNK{tag}",
+        status="assigned",
+        courier=courier,
+        run=run,
+        run_position=1,
+        address_confirmed_at=now,
+        **common,
+    )
+    return shipment, run
+
+
+def transfer_objects(
+    citizen: User, vehicle: Vehicle, office: Office, *, tag: str
+) -> tuple[Application, TransferCode]:
+    """A queued change-of-ownership application (receipt basis, no receipt uploaded) of the side's
+    citizen at the side's office, and an open transfer code of their vehicle, made directly."""
+    application = Application.objects.create(
+        reference=f"BBN-MTX-{tag}",
+        applicant=citizen,
+        service_code="bpkb_transfer",
+        subject=f"{tag} 7000 VH",
+        status="queued",
+        handling_office=office,
+    )
+    TransferApplication.objects.create(
+        application=application, vehicle=vehicle, basis="receipt", seller_nik_index=vehicle.owner_nik_index
+    )
+    code = TransferCode.objects.create(
+        vehicle=vehicle,
+        seller=citizen,
+        seller_nik_index=vehicle.owner_nik_index,
+        code_hash=hashlib.sha256(f"matrix-{tag}".encode()).hexdigest(),
+        expires_at=clock.now() + dt.timedelta(days=30),
+    )
+    return application, code
 
 
 def imported_vehicle(officer: User, *, nik: str, tag: str) -> tuple[Vehicle, VehicleImport]:
@@ -317,6 +407,27 @@ def imported_vehicle(officer: User, *, nik: str, tag: str) -> tuple[Vehicle, Veh
     report = vehicle_services.vehicles_import_csv(io.BytesIO((header + good + bad).encode()), actor=officer)
     assert (report.accepted, report.rejected) == (1, 1)
     return Vehicle.objects.get(plate_normalised=f"{tag}7000VH"), report.record
+
+
+def recorded_physical_check(
+    booking: Booking, application: Application, vehicle: Vehicle, officer: User
+) -> PhysicalCheck:
+    """A physical check of ``booking`` with its two rubbings' photos, made directly (as
+    ``vehicles.physical_checks.physical_check_record`` would leave it)."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (120, 120, 120)).save(out, format="JPEG")
+    check = PhysicalCheck(
+        booking=booking,
+        application=application,
+        vehicle=vehicle,
+        chassis_matches=True,
+        engine_matches=True,
+        officer_id=officer.pk,
+    )
+    check.chassis_rubbing.save("rubbing.jpg", ContentFile(out.getvalue()), save=False)
+    check.engine_rubbing.save("rubbing.jpg", ContentFile(out.getvalue()), save=False)
+    check.save()
+    return check
 
 
 def issued_document(application: Application, holder: User) -> IssuedDocument:
@@ -367,7 +478,39 @@ def build_world() -> World:
         table.COURIER: make_staff(roles.COURIER, office=home_office),
         table.OFFICER_WITHOUT_MFA: home.officer,
     }
+    home.courier_shipment = on_the_road(home, users[table.COURIER], tag="H")
+    foreign.courier_shipment = on_the_road(foreign, make_staff(roles.COURIER, office=foreign_office), tag="D")
     return World(home=home, foreign=foreign, users=users, sessions=signed_in_sessions(users))
+
+
+def on_the_road(side: Side, courier: User, *, tag: str) -> Shipment:
+    """A shipment (SIM card) of the side's ``application`` out for delivery with ``courier``, its
+    delivery code sent (the hash of generation 1); made directly."""
+    from delivery import handover
+    from notifications import codes
+
+    now = clock.now()
+    shipment = Shipment.objects.create(
+        application=side.application,
+        office=side.office,
+        item="sim_card",
+        label_code=f"MTXSIM{tag}",
+        status="out_for_delivery",
+        courier=courier,
+        printed_at=now,
+        packed_at=now,
+        address_confirmed_at=now,
+        recipient_name="Penerima Paket",
+        address="Jl. Matriks 1",
+        phone="+6281200000000",
+        attempts=1,
+        code_generation=1,
+        code_sent_at=now,
+    )
+    code = codes.derive_code(handover.PURPOSE, shipment.pk, 1)
+    shipment.code_hash = codes.code_hash(handover.PURPOSE, shipment.pk, 1, code)
+    shipment.save(update_fields=["code_hash"])
+    return shipment
 
 
 @pytest.fixture(scope="module")
@@ -474,6 +617,7 @@ WATCHED: dict[str, tuple[type[Model], tuple[str, ...]]] = {
     "verifications": (Verification, ("id", "document")),
     "vehicle claims": (VehicleClaim, ("id", "user", "vehicle")),
     "vehicles": (Vehicle, ("id", "state", "owner_nik_index")),
+    "deletion cases": (DeletionCase, ("id", "decision", "decided_at")),
 }
 
 

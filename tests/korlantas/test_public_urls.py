@@ -39,6 +39,8 @@ PUBLIC_ROUTES = {
     "payments/webhooks/<slug:gateway>/": "payment gateways' callbacks (HMAC-signed; POST only)",
     "sandbox/bank/": "the sandbox bank teller page (only with SANDBOX_PROVIDERS; a bank needs no sign-in)",
     "stnk/cek/": "STNK check by plate + last 5 chassis characters (never the owner; rate-limited per client)",
+    "lacak/": "parcel tracking form (label code)",
+    "lacak/<str:label_code>/": "parcel tracking by label code (coarse states only; rate-limited per client)",
 }
 
 SAMPLE_BY_CONVERTER = {"int": "1", "str": "contoh", "slug": "contoh", "uuid": str(uuid.uuid4()), "path": "1"}

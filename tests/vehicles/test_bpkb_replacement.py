@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from accounts import roles
 from accounts.models import User
@@ -356,4 +357,5 @@ def test_another_citizen_cannot_choose_the_vehicle_nor_see_the_application(
     assert client.get(f"/warga/permohonan/{draft.public_id}/").status_code == 404
     assert client.get(f"/warga/permohonan/{draft.public_id}/dokumen/").status_code == 404
     refusals = bpkb_replacement.replacement_refusals(vehicle, owner_index=None, unlocked=True)
-    assert "not registered to you" in str(refusals[0])
+    with translation.override("en"):  # a request above activated the page's language
+        assert "not registered to you" in str(refusals[0])

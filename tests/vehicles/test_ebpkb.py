@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from accounts.models import User
 from accounts.services import nik_index
@@ -95,8 +96,13 @@ def test_issue_supersedes_the_previous_valid_ebpkb_and_shows_the_history(registe
     assert VIN_A not in text
     assert "JM81E1123456" not in text
     assert "E1123456" not in text
-    assert "Previous owner 1" in text
-    assert "Current owner (B*** S******)" in text
+    # The document is in the holder's language (Indonesian): "Pemilik sebelumnya 1".
+    with translation.override("id"):
+        previous_owner = translation.gettext("Previous owner {number}").format(number=1)
+    assert previous_owner in text
+    with translation.override("id"):
+        current_owner = translation.gettext("Current owner ({name})").format(name="B*** S******")
+    assert current_owner in text
     assert "Budi Santoso" not in text
     assert "Siti" not in text
     assert SITI not in text

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from accounts import roles
 from accounts.models import User
@@ -516,8 +517,13 @@ def test_full_path_with_a_code_to_the_new_owner_and_the_e_bpkb(
     assert "e-BPKB" in flat
     assert vehicle.bpkb_number in flat
     assert "B 1234 ABC" in flat
-    assert "Previous owner 1" in flat
-    assert "Current owner (B*** S******)" in flat
+    # The document is in the holder's language (Indonesian): "Pemilik sebelumnya 1".
+    with translation.override("id"):
+        previous_owner = translation.gettext("Previous owner {number}").format(number=1)
+    assert previous_owner in flat
+    with translation.override("id"):
+        current_owner = translation.gettext("Current owner ({name})").format(name="B*** S******")
+    assert current_owner in flat
     assert "Transfer of ownership" in flat
     for secret in (SITI, BUDI, VIN_A, "Siti Rahmawati", "Budi Santoso", "Jl. Merdeka"):
         assert secret not in flat
