@@ -45,9 +45,9 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "office", "polda", "created_at")
+    list_display = ("user", "display_name", "office", "polda", "created_at")
     list_filter = ("office__kind", "polda")
-    search_fields = ("user__email", "office__name")
+    search_fields = ("user__email", "display_name", "office__name")
     autocomplete_fields = ("user",)
     raw_id_fields = ("office", "polda")
 

@@ -131,6 +131,10 @@ def _demo_offices() -> list[Office]:
 ROUTE_OFFICES = (("bpkb_unit", "metro-jaya"), ("samsat", "jawa-barat"))
 
 
+# The name citizens see for a demo courier (their first name on the delivery page).
+DEMO_NAMES = {roles.COURIER: "Agus Prasetyo"}
+
+
 def _route_offices() -> list[Office]:
     chosen = []
     for kind, polda in ROUTE_OFFICES:
@@ -151,7 +155,9 @@ def _seed_staff() -> Iterator[str]:
             email = f"{role}.{short}@{DOMAIN}"
             user, _created = _user(email)
             user.groups.add(*roles.role_groups([role]))
-            StaffMembership.objects.get_or_create(user=user, defaults={"office": office})
+            StaffMembership.objects.get_or_create(
+                user=user, defaults={"office": office, "display_name": DEMO_NAMES.get(role, "")}
+            )
             secret = demo_totp_secret(email)
             if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
                 TOTP.activate(user, secret)

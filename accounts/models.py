@@ -253,6 +253,9 @@ class StaffMembership(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_membership")
     office = models.ForeignKey("offices.Office", on_delete=models.PROTECT, null=True, blank=True)
     polda = models.ForeignKey("offices.Polda", on_delete=models.PROTECT, null=True, blank=True)
+    # The name citizens may see (a courier's first name on the delivery page); staff accounts
+    # have no citizen profile. Set by an administrator.
+    display_name = models.CharField(_("name shown to citizens"), max_length=100, blank=True)
     invited_by_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -16,7 +16,11 @@ from offices.models import Regency
 class RunForm(forms.Form):
     """Parcels (checkboxes) for one courier's run today. Choices are the page's own rows."""
 
-    courier = forms.ChoiceField(label=_("Courier"), error_messages={"required": _("Choose a courier.")})
+    courier = forms.ChoiceField(
+        label=_("Courier"),
+        error_messages={"required": _("Choose a courier.")},
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     shipments = forms.MultipleChoiceField(
         label=_("Parcels"),
         widget=forms.CheckboxSelectMultiple,
@@ -51,7 +55,11 @@ class RunForm(forms.Form):
 class AreasForm(forms.Form):
     """An office supervisor sets the regencies a courier serves."""
 
-    courier = forms.ChoiceField(label=_("Courier"), error_messages={"required": _("Choose a courier.")})
+    courier = forms.ChoiceField(
+        label=_("Courier"),
+        error_messages={"required": _("Choose a courier.")},
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     regencies = forms.ModelMultipleChoiceField(
         label=_("Regencies and cities served"),
         queryset=Regency.objects.none(),

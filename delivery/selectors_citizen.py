@@ -131,11 +131,16 @@ def _first_name(full_name: str) -> str:
 
 
 def courier_first_name(shipment: Shipment) -> str:
-    """The assigned courier's first name, once assigned (staff accounts carry no name: the
-    courier's own citizen profile, if they have one; else "" and the page says "your courier")."""
+    """The assigned courier's first name, once assigned: from the name an administrator set on
+    the courier's staff membership (``display_name``), else their own citizen profile's; else ""
+    and the page says "your courier"."""
     if shipment.courier_id is None or shipment.status in TERMINAL | AWAITING_COLLECTION:
         return ""
     name = (
+        StaffMembership.objects.filter(user_id=shipment.courier_id)
+        .values_list("display_name", flat=True)
+        .first()
+    ) or (
         CitizenProfile.objects.filter(user_id=shipment.courier_id).values_list("full_name", flat=True).first()
     )
     return _first_name(name or "")

@@ -30,7 +30,7 @@ bpkb_replacement    GBP     Samsat → BPKB unit      the new-BPKB PNBP of the c
 * Payment queues the application (no auto-approval). The ``issue`` listener (in the
   transaction) records the previous BPKB number, assigns a new one (a new book), writes the
   history entry and issues the e-BPKB (``vehicles.ebpkb.issue_ebpkb``, which supersedes the
-  previous one). Delivery: courier or collection (the book travels; delivery is issue 9).
+  previous one). Delivery: courier or collection (the book is a shipment, ``vehicles/shipping.py``).
 """
 
 from __future__ import annotations

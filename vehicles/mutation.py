@@ -32,7 +32,7 @@ vehicle_mutation    MUT     Samsat → Samsat     mutation letter PNBP + new STN
   in a savepoint), the registering Samsat becomes the destination, a ``MOVED_IN`` history entry,
   a new e-STNK (``vehicles.estnk``) and the updated e-BPKB (``vehicles.ebpkb``). The STNK keeps
   its validity date (assumption: the remaining validity carries over). Plates travel by courier
-  or are collected (delivery is issue 9).
+  or are collected (shipments, ``vehicles/shipping.py``).
 * **Refusals before payment** (``mutation_refusals``, the offer and ``submit``): not the owner
   or not unlocked, deleted, blocked, reported stolen, STNK expired (renew first), annual
   endorsement overdue (tax clearance, "fiskal": pay the endorsement first), a move already under

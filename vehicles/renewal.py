@@ -20,8 +20,8 @@ stnk_renewal        PRP     Samsat   STNK issuance + TNKB plates PNBP of the cat
   ``approve`` → ``issue``. The ``issue`` listener (in the transaction) extends the STNK by five
   years, counts the renewal as that year's endorsement, records it on the vehicle's history and
   issues the e-STNK (``vehicles.estnk``), superseding the previous one.
-* Delivery: the new plates travel (courier or collection). Delivery is not built yet (issue 9):
-  after ``issue`` the application stays ``issued`` until it is.
+* Delivery: the printed STNK and the new plates travel (courier or collection) as shipments
+  (``vehicles/shipping.py``); delivery completes the application once both are handed over.
 """
 
 from __future__ import annotations
