@@ -257,7 +257,14 @@ def test_full_path_to_the_e_stnk(
     client.cookies["django_language"] = "en"
     page = client.get(f"/warga/permohonan/{application.public_id}/").content.decode()
     assert "15 April 2031" in page
-    assert "Tracking the delivery or collection of the new plates online is not available yet" in page
+    assert "follow them under My deliveries" in page
+    # The printed STNK and the plates became shipments; the application waits for them.
+    from delivery.models import Shipment
+
+    assert sorted(Shipment.objects.filter(application=application).values_list("item", flat=True)) == [
+        "plates",
+        "stnk",
+    ]
 
 
 def test_a_failed_check_blocks_the_approval(
