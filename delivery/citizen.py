@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from applications.models import Application
 
 CREATED_KEY = "shipment_created"
+ATTEMPT_FAILED_KEY = "shipment_attempt_failed"
 REMINDER_KEY = "shipment_address_reminder"
 PANEL_TEMPLATE = "delivery/citizen_panel.html"
 PANEL_ORDER = 60
@@ -75,6 +76,33 @@ def shipments_announce_on_issue(event: events.TransitionEvent) -> None:
             template_key=CREATED_KEY,
             context_ids={"shipment_id": shipment_id},
         )
+
+
+def attempt_failed_context(ids: Mapping[str, Any]) -> dict[str, Any]:
+    """``shipment_context`` plus why this attempt failed and how many are left."""
+    from delivery.models import TrackingEvent
+    from delivery.workflow import MAX_ATTEMPTS
+
+    context = shipment_context(ids)
+    shipment = context["shipment"]
+    last = (
+        TrackingEvent.objects.filter(shipment=shipment, action="fail_attempt")
+        .order_by("-occurred_at", "-pk")
+        .first()
+    )
+    context["reason"] = last.get_reason_code_display() if last is not None else ""
+    context["attempts_left"] = max(MAX_ATTEMPTS - shipment.attempts, 0)
+    return context
+
+
+def _tell_attempt_failed(shipment: Shipment) -> None:
+    """``fail_attempt`` listener (in the transaction): the holder learns at once, with the reason,
+    and can choose another day (or, after the last attempt, learns the parcel goes back)."""
+    notify(
+        recipient=shipment.application.applicant_id,
+        template_key=ATTEMPT_FAILED_KEY,
+        context_ids={"shipment_id": shipment.pk},
+    )
 
 
 def _notice_on_arrival(shipment: Shipment) -> None:
@@ -124,6 +152,16 @@ def register() -> None:
             catalogue.get(key)
         except catalogue.UnknownTemplate:
             catalogue.register(key, shipment_context, critical=critical, description=description)
+    try:
+        catalogue.get(ATTEMPT_FAILED_KEY)
+    except catalogue.UnknownTemplate:
+        catalogue.register(
+            ATTEMPT_FAILED_KEY,
+            attempt_failed_context,
+            critical=True,
+            description="a delivery attempt failed: why, attempts left, choose another day",
+        )
+    services.listen("fail_attempt", _tell_attempt_failed)
     if shipments_announce_on_issue not in events.in_transaction_listeners("issue"):
         events.listen("issue", shipments_announce_on_issue, phase="in_transaction")
     services.listen("switch_to_collection", _notice_on_arrival)
