@@ -141,7 +141,12 @@ def verified_nik_index(user: User) -> str | None:
     Later apps look records up by this blind index; it exists only once the identity is
     verified, so an unverified or disputed claimant sees nothing tied to the NIK.
     """
-    profile = CitizenProfile.objects.filter(user=user).only("nik_index", "identity_state").first()
+    return verified_nik_index_of(user.pk)
+
+
+def verified_nik_index_of(user_id: int) -> str | None:
+    """``verified_nik_index`` by the user's id (an application's ``applicant_id``)."""
+    profile = CitizenProfile.objects.filter(user_id=user_id).only("nik_index", "identity_state").first()
     if profile is None or not profile.identity_verified or not profile.nik_index:
         return None
     return profile.nik_index

@@ -45,8 +45,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CitizenProfile, User
-from accounts.selectors import verified_nik_index
+from accounts.models import User
+from accounts.selectors import verified_nik_index, verified_nik_index_of
 from applications import events
 from applications.models import Application, Attachment
 from applications.registry import (
@@ -266,10 +266,7 @@ def replacement_of(application: Application) -> BpkbReplacementApplication | Non
 
 
 def _applicant_index(application: Application) -> str | None:
-    profile = CitizenProfile.objects.filter(user_id=application.applicant_id).first()
-    if profile is None or not profile.identity_verified or not profile.nik_index:
-        return None
-    return str(profile.nik_index)
+    return verified_nik_index_of(application.applicant_id)
 
 
 def _documents_present(application: Application) -> dict[str, int]:
