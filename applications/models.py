@@ -71,6 +71,15 @@ class Application(models.Model):
         related_name="assigned_applications",
         verbose_name=_("assigned officer"),
     )
+    # Who approved or rejected (an officer; empty for a decision the system took on payment).
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
     delivery_choice = models.CharField(
         _("delivery"), max_length=12, choices=DeliveryChoice.choices, blank=True
     )
@@ -90,6 +99,12 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-created_at"], name="applications_mine"),
             models.Index(fields=["handling_office", "status", "due_date"], name="applications_queue"),
+            # Supervision: a queue position per office and service; decisions per office in a window.
+            models.Index(
+                fields=["handling_office", "service_code", "status", "due_date"],
+                name="applications_service_queue",
+            ),
+            models.Index(fields=["handling_office", "decided_at"], name="applications_decided"),
         ]
         constraints = [
             models.UniqueConstraint(

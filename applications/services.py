@@ -521,7 +521,9 @@ def _apply(application: Application, transition: Transition, context: GuardConte
         fields.append("paid_at")
     if transition.target in ("approved", "rejected"):
         application.decided_at = now
-        fields.append("decided_at")
+        # A citizen never decides; the system's decisions (approve on payment) have no actor.
+        application.decided_by = context.actor
+        fields += ["decided_at", "decided_by"]
     if action == "issue":
         application.issued_at = now
         fields.append("issued_at")

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from korlantas.lib import clock
+from korlantas.lib import clock, request_context
 
 logger = logging.getLogger("korlantas.security")
 
@@ -94,3 +94,19 @@ class PortalLocaleMiddleware(LocaleMiddleware):
         supported = {code for code, _name in settings.LANGUAGES}
         translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class ClientAddressMiddleware:
+    """Makes the request's client address readable by services (``korlantas.lib.request_context``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from audit.services import client_ip
+
+        token = request_context.set_client_address(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            request_context.reset_client_address(token)

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "delivery",
     "licensing",
     "vehicles",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "korlantas.middleware.SessionLimitsMiddleware",
+    "korlantas.middleware.ClientAddressMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     "korlantas.middleware.NoStoreForSignedInMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -496,7 +498,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delivery.tasks.remind_unconfirmed_addresses",
         "schedule": 60 * 60.0,
     },
+    # Supervision (supervision/): the public performance figures, and one past-due digest per
+    # office and day (the job runs hourly and sends once the office's day has started).
+    "supervision-refresh-office-stats": {
+        "task": "supervision.tasks.refresh_office_stats",
+        "schedule": 15 * 60.0,
+    },
+    "supervision-send-overdue-digests": {
+        "task": "supervision.tasks.send_overdue_digests",
+        "schedule": 60 * 60.0,
+    },
 }
+
+# --- Supervision ------------------------------------------------------------------------
+# Fraud signals: an application is flagged when a phone number, delivery address, uploaded file
+# or client address it carries was seen on applications of at least this many different
+# applicants within the window. Flags inform supervisors; they never block anyone.
+SUPERVISION_SIGNAL_MIN_APPLICANTS = env.int("SUPERVISION_SIGNAL_MIN_APPLICANTS", default=5)
+SUPERVISION_SIGNAL_WINDOW_DAYS = env.int("SUPERVISION_SIGNAL_WINDOW_DAYS", default=30)
+# The share of approved applications drawn for a second officer's check, in per mille (20 = 2 %).
+SUPERVISION_SECOND_CHECK_PER_MILLE = env.int("SUPERVISION_SECOND_CHECK_PER_MILLE", default=20)
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("licensing.urls")),
     path("", include("vehicles.urls")),
     path("", include("delivery.urls")),
+    path("", include("supervision.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",

@@ -458,6 +458,12 @@ TABLE: dict[str, Entry] = {
         obj="transfer",
         note="no receipt uploaded: refused with a message on the review page, nothing recorded",
     ),
+    # --- supervision (issue 10): dashboards, fraud signals, second checks, audit, public figures
+    "staf/pengawasan/": Entry("supervision:dashboard", staff_page(SUPERVISOR, POLDA_SUPERVISOR)),
+    "staf/pengawasan/tanda/": Entry("supervision:flags", staff_page(SUPERVISOR, POLDA_SUPERVISOR)),
+    "staf/pengawasan/cek-ulang/": Entry("supervision:second_checks", staff_page(*OFFICE_WORKERS)),
+    "staf/pengawasan/audit/": Entry("supervision:audit", staff_page(SUPERVISOR, POLDA_SUPERVISOR)),
+    "kinerja/": Entry("supervision:performance", public()),
     # --- delivery: the office prints, packs and dispatches (issue 9, points 2 and 4)
     "staf/pengiriman/": Entry("delivery:office_print_pack", staff_page(*OFFICE_WORKERS, DISPATCHER)),
     "staf/pengiriman/<uuid:public_id>/cetak/": Entry(

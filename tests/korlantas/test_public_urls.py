@@ -36,6 +36,7 @@ PUBLIC_ROUTES = {
     "akun/2fa/authenticate/": "second factor during sign-in",
     "verify/<str:token>/": "document verification from its QR code (the token is the key; rate-limited)",
     "biaya/": "services and fees in force (the public fee page)",
+    "kinerja/": "each office's public performance figures (aggregates only, no personal data)",
     "payments/webhooks/<slug:gateway>/": "payment gateways' callbacks (HMAC-signed; POST only)",
     "sandbox/bank/": "the sandbox bank teller page (only with SANDBOX_PROVIDERS; a bank needs no sign-in)",
     "stnk/cek/": "STNK check by plate + last 5 chassis characters (never the owner; rate-limited per client)",
