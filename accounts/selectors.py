@@ -104,12 +104,21 @@ def profile_by_user_public_id(public_id: str) -> CitizenProfile | None:
 
 
 def log_nik_lookup(request: HttpRequest, *, found: int) -> None:
-    """Looking a person up by NIK is an access to personal data: it goes on the trail."""
+    """Looking a person up by NIK is an access to personal data: it goes on the trail, under
+    the office of the staff member (so their supervisor's audit viewer lists it; a Polda-level
+    member has no office, and the event has none)."""
+    user = getattr(request, "user", None)
+    office_id = (
+        StaffMembership.objects.filter(user_id=user.pk).values_list("office_id", flat=True).first()
+        if user is not None and user.is_authenticated
+        else None
+    )
     audit_record_for_request(
         request,
         action=actions.PII_REVEALED,
         object_type="accounts.citizenprofile",
         details={"lookup": "nik", "found": found},
+        office_id=office_id,
     )
 
 

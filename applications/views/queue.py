@@ -49,6 +49,7 @@ from applications.views.common import report_refusal
 from applications.views.common import service_name as service_display_name
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
+from offices.workdays import add_working_days
 
 QUEUE_PAGE_SIZE = 25
 CLAIMS_PAGE_SIZE = 100
@@ -63,6 +64,7 @@ class QueueRow:
     service_name: str | Promise
     applicant_name: str
     overdue: bool
+    due_soon: bool  # due today or on the next working day, and not yet past due
     can_claim: bool
     can_release: bool
     officers: list[User]  # those a supervisor may hand the claim to; empty for others
@@ -75,6 +77,8 @@ def _queue_rows(
     is_supervisor = roles.SUPERVISOR in roles.roles_of(user)
     officers = selectors.reassignable_officers(user=user) if is_supervisor else {}
     today = clock.today()
+    # One holiday query per page, whatever the rows.
+    soon_until = add_working_days(today, 1)
     rows = []
     for application in applications:
         try:
@@ -92,6 +96,7 @@ def _queue_rows(
                 service_name=service_name,
                 applicant_name=applicant_name,
                 overdue=application.due_date is not None and application.due_date < today,
+                due_soon=application.due_date is not None and today <= application.due_date <= soon_until,
                 can_claim=application.status == "queued",
                 can_release=in_review and (is_supervisor or application.assigned_officer_id == user.pk),
                 officers=(

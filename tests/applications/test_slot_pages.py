@@ -222,7 +222,7 @@ def test_bad_input_shows_field_errors_and_saves_nothing(
     assert list(form.errors) == [field]
     assert message in form.errors[field][0]
     body = response.content.decode()
-    assert f'id="id_{field}_errors"' in body  # next to the field
+    assert f'id="id_{field}_error"' in body  # next to the field
     assert f'value="{data["capacity"]}"' in body  # what was typed is kept
     assert not AppointmentSlot.objects.exists()
     assert not AuditEvent.objects.filter(action="appointment.slot_published").exists()

@@ -125,7 +125,7 @@ def test_sms_without_a_confirmed_number_is_refused_next_to_the_field(client: Cli
     assert response.status_code == 200
     html = response.content.decode()
     assert "Confirm your mobile number first" in html
-    assert 'id="id_sms_enabled_errors"' in html
+    assert 'id="id_sms_enabled_error"' in html
     assert 'id="id_email_enabled" class="form-check-input" checked' in html  # what was typed stays
     assert not Preferences.objects.exists()  # nothing half-saved
 

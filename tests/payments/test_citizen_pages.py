@@ -341,7 +341,7 @@ def test_a_bad_account_number_is_explained_next_to_it_in_both_languages(
         "Enter the account number as 6 to 20 digits (0–9), without letters."
     ]
     body = response.content.decode()
-    assert 'id="id_account_number_errors"' in body
+    assert 'id="id_account_number_error"' in body
     assert 'value="Siti Rahmawati"' in body  # what was typed is kept
     assert 'value="12AB-3"' in body
 
