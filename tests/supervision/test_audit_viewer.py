@@ -105,6 +105,8 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 
 def signed_in(client: Client, user: User) -> Client:
     sign_in_with_mfa(client, user)
+    # Client.logout() empties the cookie jar: set the language again for the next person.
+    client.cookies["django_language"] = "en"
     return client
 
 
