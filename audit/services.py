@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from audit.models import AuditEvent
+from korlantas.lib.request_context import current_client_address
 
 HASH_KEY_SALT = "korlantas.audit"
 
@@ -67,11 +68,15 @@ def audit_record(
     ``changed`` maps field names to their new values; only the names and the keyed
     hashes of the values are stored. ``details`` holds non-personal facts (a reason, an
     authenticator type); a key or value that looks like personal data is a ``ValueError``.
+    Without ``ip``, the address of the request being served is recorded, if there is one
+    (``korlantas.lib.request_context``; none in jobs and tasks).
     """
     if not ACTION_PATTERN.fullmatch(action) or len(action) > 64:
         raise ValueError(f"An audit action is a dotted lower-case name such as 'auth.login', not {action!r}.")
     if len(object_type) > 64 or len(object_id) > 64:
         raise ValueError("object_type and object_id are at most 64 characters.")
+    if ip is None:
+        ip = current_client_address()
     if ip is not None:
         try:
             ipaddress.ip_address(ip)

@@ -14,8 +14,9 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision")
 
     def ready(self) -> None:
-        from supervision import escalation, eta, second_checks, signals
+        from supervision import escalation, eta, second_checks, seeding, signals
 
+        seeding.register()
         eta.register()
         escalation.register()
         signals.register()

@@ -35,6 +35,7 @@ from applications.registry import UnknownService, get_service
 from applications.selectors import QUEUE_STATES
 from korlantas.lib import clock
 from notifications import catalogue
+from notifications.models import Message
 from notifications.services import notify
 from offices.models import Holiday, Office
 from offices.workdays import is_working_day
@@ -181,8 +182,10 @@ def digest_context(ids: Mapping[str, Any]) -> dict[str, Any]:
 def register() -> None:
     """Hook this module into the lifecycle (called from SupervisionConfig.ready)."""
     if DIGEST_KEY not in catalogue.registered_keys():
+        # By e-mail: staff have no inbox in the portal (the in-app inbox is the citizens').
         catalogue.register(
             DIGEST_KEY,
             digest_context,
+            channels=[Message.Channel.EMAIL],
             description="supervisors: the office's past-due applications, once a working day",
         )

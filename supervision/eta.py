@@ -65,11 +65,11 @@ PANEL_ORDER = 30
 
 METHOD = _(
     "Estimated from how many applications for this service are ahead of yours at this office and "
-    "how many it decided per working day over the last 20 working days."
+    "how many it decided per working day over the 20 full working days before today."
 )
 NO_ESTIMATE = _(
-    "This office has not decided this service in the last 20 working days (about four weeks); "
-    "no estimate yet."
+    "This office decided no application for this service in the 20 working days before today "
+    "(about four weeks; decisions made today count from tomorrow), so there is no estimate yet."
 )
 
 
@@ -249,7 +249,7 @@ class WorkingDaysApart(Expression):
         holiday_date = connection.ops.quote_name(Holiday._meta.get_field("date").column or "date")
         # Only quoted names and the compiled children's SQL are interpolated; values are params.
         sql = (
-            "(SELECT count(*) FROM generate_series("  # noqa: S608
+            "(SELECT count(*) FROM generate_series("  # noqa: S608  # nosec B608 # see the comment above
             f"(LEAST({first_sql}, {second_sql}) + 1)::timestamp, "
             f"GREATEST({first_sql}, {second_sql})::timestamp, interval '1 day') AS wd(day) "
             "WHERE extract(isodow FROM wd.day) < 6 "

@@ -202,7 +202,8 @@ def office_supervisors(*, office_id: int, polda_id: int | None) -> QuerySet[User
 
 
 def _tell_supervisors(check: SecondCheck, *, checker: User) -> None:
-    """An in-app message to each supervisor of the office but the checker: a concern was raised."""
+    """An e-mail to each supervisor of the office but the checker: a concern was raised. (Staff
+    have no inbox in the portal; the note itself stays on the queue page.)"""
     supervisors = office_supervisors(office_id=check.office_id, polda_id=check.office.polda_id)
     for supervisor_id in supervisors.values_list("pk", flat=True):
         if supervisor_id == checker.pk:
@@ -211,7 +212,7 @@ def _tell_supervisors(check: SecondCheck, *, checker: User) -> None:
             recipient=supervisor_id,
             template_key=CONCERN_KEY,
             context_ids={"second_check_id": check.pk},
-            channels=[Message.Channel.INAPP],
+            channels=[Message.Channel.EMAIL],
         )
 
 
@@ -237,6 +238,6 @@ def register() -> None:
         catalogue.register(
             CONCERN_KEY,
             concern_context,
-            channels=[Message.Channel.INAPP],
+            channels=[Message.Channel.EMAIL],
             description="supervisors: a second check of an approval raised a concern",
         )

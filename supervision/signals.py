@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -203,6 +204,9 @@ class FlagGroup:
     explanation: str
     # The applications of the viewer's scope that share the signal (empty on the review panel).
     in_scope: tuple[FlaggedApplication, ...] = ()
+    # For a shared file: which documents it was uploaded as (e.g. "Health certificate"), read
+    # from the viewer's own applications — so two file flags can be told apart.
+    documents: tuple[str, ...] = ()
 
 
 def _grouped(records: QuerySet[SignalRecord]) -> QuerySet[Any, Any]:
@@ -220,7 +224,21 @@ def _grouped(records: QuerySet[SignalRecord]) -> QuerySet[Any, Any]:
     )
 
 
-def _group(values: dict[str, Any], in_scope: tuple[FlaggedApplication, ...] = ()) -> FlagGroup:
+def _documents_by_digest(application_ids: Iterable[int]) -> dict[str, tuple[str, ...]]:
+    """For the files of these applications: the keyed hash a file signal holds → the kinds of
+    document it was uploaded as. One query."""
+    found: dict[str, set[str]] = {}
+    attachments = Attachment.objects.filter(application_id__in=list(application_ids)).exclude(sha256="")
+    for kind, sha256 in attachments.values_list("kind", "sha256"):
+        found.setdefault(signal_digest(Kind.FILE, sha256.lower()), set()).add(
+            str(Attachment.Kind(kind).label) if kind in Attachment.Kind.values else kind
+        )
+    return {digest: tuple(sorted(labels)) for digest, labels in found.items()}
+
+
+def _group(
+    values: dict[str, Any], in_scope: tuple[FlaggedApplication, ...] = (), documents: tuple[str, ...] = ()
+) -> FlagGroup:
     kind = str(values["kind"])
     applications = int(values["applications"])
     applicants = int(values["applicants"])
@@ -235,6 +253,7 @@ def _group(values: dict[str, Any], in_scope: tuple[FlaggedApplication, ...] = ()
         last_seen=last_seen,
         explanation=explain(kind=kind, applications=applications, applicants=applicants, days=window_days()),
         in_scope=in_scope,
+        documents=documents,
     )
 
 
@@ -263,7 +282,10 @@ def flag_groups_for(*, user: User) -> list[FlagGroup]:
         .order_by("application__submitted_at", "application_id")
     )
     by_key: dict[tuple[str, str], list[FlaggedApplication]] = {key: [] for key in keys}
+    file_application_ids: set[int] = set()
     for record in records:
+        if record.kind == Kind.FILE:
+            file_application_ids.add(record.application_id)
         application = record.application
         office = application.handling_office
         by_key[(record.kind, record.digest)].append(
@@ -275,7 +297,15 @@ def flag_groups_for(*, user: User) -> list[FlagGroup]:
                 office_name=office.name if office is not None else "",
             )
         )
-    return [_group(group, tuple(by_key[(str(group["kind"]), str(group["digest"]))])) for group in groups]
+    documents = _documents_by_digest(file_application_ids) if file_application_ids else {}
+    return [
+        _group(
+            group,
+            tuple(by_key[(str(group["kind"]), str(group["digest"]))]),
+            documents.get(str(group["digest"]), ()) if group["kind"] == Kind.FILE else (),
+        )
+        for group in groups
+    ]
 
 
 def flags_of_application(*, application: Application) -> list[FlagGroup]:
@@ -284,7 +314,14 @@ def flags_of_application(*, application: Application) -> list[FlagGroup]:
         application=application, kind=OuterRef("kind"), digest=OuterRef("digest")
     )
     recent = SignalRecord.objects.filter(recorded_at__gte=_window_start()).filter(Exists(own))
-    return [_group(group) for group in _grouped(recent)]
+    groups = list(_grouped(recent))
+    if not groups:
+        return []
+    documents = _documents_by_digest([application.pk]) if any(g["kind"] == Kind.FILE for g in groups) else {}
+    return [
+        _group(group, documents=documents.get(str(group["digest"]), ()) if group["kind"] == Kind.FILE else ())
+        for group in groups
+    ]
 
 
 def review_panel(application: Application, viewer: User) -> events.ReviewPanel | None:

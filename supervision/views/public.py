@@ -194,4 +194,4 @@ def performance(request: HttpRequest) -> HttpResponse:
         html = _render_figures(figures, polda, service)
         _cache_put(key, html, CACHE_SECONDS)
     # Rendered from our own template (autoescaped) and cached by us: safe to insert as it is.
-    return render(request, "supervision/performance.html", {"figures_html": SafeString(html)})
+    return render(request, "supervision/performance.html", {"figures_html": SafeString(html)})  # nosec B703

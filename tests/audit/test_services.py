@@ -205,3 +205,18 @@ def test_record_for_request_fills_actor_and_ip() -> None:
     anonymous.user = AnonymousUser()
     event = audit_record_for_request(anonymous, action=AuditAction.LOGIN_FAILED)
     assert (event.actor_id, event.ip) == (None, "198.51.100.8")
+
+
+@pytest.mark.django_db
+def test_an_event_recorded_while_serving_a_request_gets_its_address() -> None:
+    from korlantas.lib.request_context import reset_client_address, set_client_address
+
+    token = set_client_address("198.51.100.4")
+    try:
+        served = audit_record(action="test.served")
+        explicit = audit_record(action="test.explicit", ip="203.0.113.9")
+    finally:
+        reset_client_address(token)
+    job = audit_record(action="test.job")
+
+    assert (served.ip, explicit.ip, job.ip) == ("198.51.100.4", "203.0.113.9", None)

@@ -347,9 +347,10 @@ def test_a_concern_tells_the_offices_supervisors_in_app_a_confirmation_tells_nob
         check_public_id=concern.public_id, checker=office_supervisor, outcome="concern", note="Seal missing"
     )
     messages = Message.objects.filter(template_key="second_check_concern")
-    # The checker is one of the two supervisors: only the other is told, in the portal only.
+    # The checker is one of the two supervisors: only the other is told, by e-mail (staff have
+    # no inbox in the portal).
     told = [(message.recipient_id, message.channel) for message in messages]
-    assert told == [(polda_supervisor.pk, "inapp")]
+    assert told == [(polda_supervisor.pk, "email")]
     rendered = catalogue.render(messages[0])
     assert concern.application.reference in rendered.subject
     assert "Seal missing" not in rendered.text

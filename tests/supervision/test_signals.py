@@ -25,7 +25,7 @@ from django.utils import translation
 
 from accounts import roles
 from accounts.models import User
-from applications.models import Application
+from applications.models import Application, Attachment
 from applications.services import attachment_add
 from korlantas.lib import pii
 from korlantas.lib.request_context import reset_client_address, set_client_address
@@ -365,3 +365,30 @@ def test_the_review_page_shows_supervisors_the_flags_of_the_application_in_one_q
     sign_in_with_mfa(client, officer)
     page = client.get(url).content.decode()
     assert "Shared signals" not in page
+
+
+def test_a_shared_file_flag_says_which_document_it_was_uploaded_as(
+    service: Any, samsat: Office, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SUPERVISION_SIGNAL_MIN_APPLICANTS = 2
+    supervisor = make_staff(roles.SUPERVISOR, office=samsat)
+    same_letter = pdf_bytes()
+    applications = []
+    for n in range(2):
+        # Different phones and addresses: only the file is shared.
+        applicant = citizen_with(phone=f"0812-7777-000{n}", address=f"Jl. Melati {n}")
+        application = make_application(applicant, f"B {n + 1} FIL")
+        attachment_add(
+            application_id=application.pk,
+            kind="supporting",
+            uploaded_file=SimpleUploadedFile("letter.pdf", same_letter, content_type="application/pdf"),
+            actor=applicant,
+        )
+        applications.append(act(application, "submit", applicant, office=samsat))
+
+    (flag,) = signals.flag_groups_for(user=supervisor)
+    label = str(Attachment.Kind("supporting").label)
+    assert (flag.kind, flag.documents) == ("file", (label,))
+    (own,) = signals.flags_of_application(application=applications[0])
+    assert own.documents == (label,)
