@@ -16,7 +16,7 @@ TEST_ENV := DJANGO_ENV=test \
 
 help:
 	@echo "make run   - the whole portal on this machine (embedded PostgreSQL and Redis, Celery, web)"
-	@echo "make test  - install dev requirements, then ruff, mypy and the pytest suite"
+	@echo "make test  - install dev requirements, then ruff, mypy, bandit, pip-audit, check --deploy and pytest"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	@# Supply chain and deployment (docs/security-scans.md): bandit, pip-audit, check --deploy.
+	$(BIN)/bandit -c pyproject.toml -r . -q
+	$(BIN)/python scripts/audit_dependencies.py
+	PYTHON=$(BIN)/python bash scripts/check_deploy.sh
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	@# pytest exits 5 when it collects no test (e.g. a -k filter that matches nothing).
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc

@@ -22,7 +22,7 @@ from accounts.models import CitizenProfile, StaffMembership, User
 from korlantas.lib import clock
 from offices.models import Office, Province, Regency
 
-DEMO_PASSWORD = "demo-korlantas-2026"  # noqa: S105 - printed for demo accounts, never in production
+DEMO_PASSWORD = "demo-korlantas-2026"  # noqa: S105 - demo accounts only, never in production  # nosec B105
 DOMAIN = "demo.korlantas.id"
 
 

@@ -287,6 +287,8 @@ class StaffInvitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # When the invitation e-mail went out: a redelivered task sends nothing the second time.
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"invitation {self.public_id}"

@@ -63,7 +63,7 @@ class RescheduleForm(PortalFormMixin, forms.Form):
     def __init__(self, *args: Any, days: list[dt.date], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["preferred_date"]
-        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared above
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101 - declared above  # nosec B101
         field.choices = [("", _("Choose a day"))] + [
             (day.isoformat(), formats.date_format(day, "l, j F Y")) for day in days
         ]

@@ -17,9 +17,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from allauth.core import ratelimit
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,6 +38,7 @@ from delivery.workflow import MAX_ATTEMPTS
 from korlantas.lib.http import AuthenticatedHttpRequest
 
 DETAIL_TEMPLATE = "delivery/courier_shipment.html"
+REISSUE_RATE_LIMIT = "delivery_code_reissue"
 
 
 def _own_shipment(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Shipment:
@@ -202,8 +204,11 @@ def _back(request: AuthenticatedHttpRequest) -> str:
 
 @role_required(roles.DISPATCHER, roles.SUPERVISOR)
 @require_POST
-def shipment_code_reissue(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponseRedirect:
+def shipment_code_reissue(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
     shipment = get_object_or_404(Shipment.objects.only("pk"), public_id=public_id)
+    # Each new code is an SMS: allauth's limiter, settings.ACCOUNT_RATE_LIMITS (per user).
+    if not ratelimit.consume(request, action=REISSUE_RATE_LIMIT, user=request.user):
+        return ratelimit.respond_429(request)
     try:
         handover.delivery_code_reissue(shipment_id=shipment.pk, dispatcher=request.user)
     except ShipmentRefused as refused:

@@ -18,7 +18,7 @@ import json
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404 # make run's own children; their argv is fixed here (B603 marked below)
 import sys
 import time
 from collections.abc import Iterator
@@ -105,13 +105,13 @@ def embedded_redis(var_dir: Path) -> Iterator[str]:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)  # nosec B603
 
 
 def start(name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     log(f"starting {name}")
     # A process group of its own: Ctrl-C reaches us, and we stop each child in order.
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)  # nosec B603
     _pids[name] = process.pid
     return process
 

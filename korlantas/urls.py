@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("vehicles.urls")),
     path("", include("delivery.urls")),
     path("", include("supervision.urls")),
+    path("", include("privacy.urls")),
     # The admin signs in through allauth, where rate limits and the second factor apply.
     path(
         "admin/login/",

@@ -35,7 +35,7 @@ from applications.registry import DeliveryChoice, ServiceDefinition, get_service
 from korlantas.lib import clock
 from payments import messages
 from payments.fees import FEES, postage_fee_code
-from payments.gateways import default_gateway
+from payments.gateways import GatewayError, default_gateway
 from payments.models import Bill, BillLine
 from payments.schedule import fees_in_force
 
@@ -46,13 +46,17 @@ SERVICE_CHARGE_KINDS = frozenset({BillLine.Kind.TAX, BillLine.Kind.INSURANCE, Bi
 
 
 class BillRefused(Exception):
-    """Codes: ``not_awaiting_payment``, ``bill_still_open``, ``window_over``, ``no_fees``."""
+    """Codes: ``not_awaiting_payment``, ``bill_still_open``, ``window_over``, ``no_fees``,
+    ``gateway_unavailable`` (the bank could not be told the code: nothing is saved, try again)."""
 
     MESSAGES: dict[str, Promise] = {
         "not_awaiting_payment": _("This application is not waiting for a payment."),
         "bill_still_open": _("Your bill can still be paid; a new one is not needed."),
         "window_over": _("The time to pay for this application is over."),
         "no_fees": _("This service has no fee to bill."),
+        "gateway_unavailable": _(
+            "The bank cannot be reached just now. Nothing was changed: please try again in a few minutes."
+        ),
     }
 
     def __init__(self, code: str) -> None:
@@ -182,15 +186,30 @@ def _create_bill(application: Application, now: dt.datetime) -> Bill:
         for position, line in enumerate(lines)
     )
     # Inside the transaction: a bank that cannot take the code fails the submission, rather
-    # than leaving a citizen with a code no teller accepts.
-    gateway.create_bill(bill)
+    # than leaving a citizen with a code no teller accepts. Unreachable (an adapter's error, a
+    # timeout): ``BillRefused`` rolls everything back and the citizen is asked to try again.
+    try:
+        gateway.create_bill(bill)
+    except (GatewayError, OSError) as exc:
+        logger.warning(
+            "bill for application %s: the gateway is unreachable (%s)", application.pk, type(exc).__name__
+        )
+        raise BillRefused("gateway_unavailable") from exc
     messages.bill_issued(bill)
     return bill
 
 
 def issue_bill_on_submit(event: TransitionEvent) -> None:
-    """``submit`` listener (in the submission's transaction)."""
-    _create_bill(event.application, clock.now())
+    """``submit`` listener (in the submission's transaction). A bank out of reach refuses the
+    submission with a reason the citizen's page shows (the transaction rolls back)."""
+    try:
+        _create_bill(event.application, clock.now())
+    except BillRefused as refused:
+        if refused.code != "gateway_unavailable":
+            raise
+        from applications.services import TransitionRefused
+
+        raise TransitionRefused(refused.code, [refused.message]) from refused
 
 
 def latest_bill(application_id: int) -> Bill | None:

@@ -28,13 +28,18 @@ CLOSED_LOOKBACK = dt.timedelta(days=2)
 BATCH = 500
 
 
+class GatewayUnreachable(Exception):
+    """The bill's gateway could not be asked (its error, a timeout): nothing was recorded."""
+
+
 def bill_check(*, bill: Bill) -> int:
-    """Ask the bill's gateway and record what it reports; returns how many new payments."""
+    """Ask the bill's gateway and record what it reports; returns how many new payments.
+    Raises ``GatewayUnreachable`` when the gateway cannot be asked."""
     try:
         reported = get_gateway(bill.gateway).query_payments(bill.billing_code)
-    except GatewayError as exc:
-        logger.warning("bill %s: status query failed (%s)", bill.pk, exc)
-        return 0
+    except (GatewayError, OSError) as exc:
+        logger.warning("bill %s: status query failed (%s)", bill.pk, type(exc).__name__)
+        raise GatewayUnreachable(bill.gateway) from exc
     new = 0
     for payment in reported:
         if Payment.objects.filter(gateway=bill.gateway, gateway_reference=payment.reference).exists():
@@ -57,4 +62,17 @@ def bills_reconcile(now: dt.datetime | None = None) -> int:
         Q(state=Bill.State.OPEN, issued_at__lte=now - CALLBACK_GRACE)
         | Q(state__in=[Bill.State.EXPIRED, Bill.State.CANCELLED], closed_at__gte=now - CLOSED_LOOKBACK)
     ).order_by("issued_at")[:BATCH]
-    return sum(bill_check(bill=bill) for bill in candidates)
+    new = 0
+    unreachable: set[str] = set()
+    for bill in candidates:
+        if bill.gateway in unreachable:
+            continue  # down: not asked again in this run (each ask could wait for a timeout)
+        try:
+            new += bill_check(bill=bill)
+        except GatewayUnreachable:
+            unreachable.add(bill.gateway)
+    if unreachable:
+        logger.warning(
+            "reconcile: gateway(s) %s unreachable; their bills wait for the next run", sorted(unreachable)
+        )
+    return new

@@ -150,7 +150,9 @@ def refund_account_give(
             details={"holder_matches_profile": matches},
         )
         if matches:
-            transaction.on_commit(lambda: send_refund.delay(refund.pk))
+            # Robust: a broker that refuses the message is only logged (the citizen's account is
+            # saved, the refund stays queued) and ``send_queued_refunds`` (beat) sends it later.
+            transaction.on_commit(lambda: send_refund.delay(refund.pk), robust=True)
     return AccountGiven(refund=refund, sent=matches)
 
 
@@ -180,7 +182,7 @@ def refund_account_check(*, refund_id: int, officer: User, approve: bool) -> Ref
             office_id=refund.application.handling_office_id,
         )
         if approve:
-            transaction.on_commit(lambda: send_refund.delay(refund.pk))
+            transaction.on_commit(lambda: send_refund.delay(refund.pk), robust=True)  # as above
         else:
             messages.refund_requested(refund)
     return refund
@@ -200,8 +202,8 @@ def refund_send(*, refund_id: int) -> str:
         refund.attempts += 1
         try:
             result = get_gateway(refund.payment.gateway).refund(refund, account)
-        except GatewayError as exc:
-            refund.last_error = str(exc)[:300]
+        except (GatewayError, OSError) as exc:  # unreachable or timed out: stays queued, sent again later
+            refund.last_error = (str(exc) if isinstance(exc, GatewayError) else type(exc).__name__)[:300]
             if refund.attempts >= MAX_SEND_ATTEMPTS:
                 refund.state = Refund.State.FAILED
                 logger.error("refund %s failed for good after %s attempts", refund.pk, refund.attempts)

@@ -464,6 +464,15 @@ TABLE: dict[str, Entry] = {
     "staf/pengawasan/cek-ulang/": Entry("supervision:second_checks", staff_page(*OFFICE_WORKERS)),
     "staf/pengawasan/audit/": Entry("supervision:audit", staff_page(SUPERVISOR, POLDA_SUPERVISOR)),
     "kinerja/": Entry("supervision:performance", public()),
+    # --- privacy (issue 11): the citizen's data export and account erasure
+    "warga/data-saya/": Entry("privacy:my_data", citizen_page()),
+    "warga/data-saya/unduh/": Entry(
+        "privacy:export",
+        citizen_page(),
+        method="POST",
+        note="citizens are first sent to give their password again (allauth re-authentication)",
+    ),
+    "warga/data-saya/hapus-akun/": Entry("privacy:erasure", citizen_page()),
     # --- delivery: the office prints, packs and dispatches (issue 9, points 2 and 4)
     "staf/pengiriman/": Entry("delivery:office_print_pack", staff_page(*OFFICE_WORKERS, DISPATCHER)),
     "staf/pengiriman/<uuid:public_id>/cetak/": Entry(

@@ -19,6 +19,8 @@ from django.conf import settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from tests.security import exposure
+
 hypothesis_settings.register_profile(
     "ci",
     derandomize=True,
@@ -69,6 +71,12 @@ def _seeded_fee_schedule(request: pytest.FixtureRequest) -> None:
     else:
         request.getfixturevalue("db")
     ensure_seed_schedule()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Least exposure: the whole run's logs and task arguments are scanned for secrets at the end
+    (tests/security/exposure.py; ``KORLANTAS_SKIP_EXPOSURE_SCAN=1`` skips it)."""
+    exposure.register(config)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

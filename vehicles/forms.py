@@ -74,7 +74,7 @@ class ImportForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if len(offices) > 1:
             field = self.fields["samsat"]
-            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above  # nosec B101
             field.queryset = Office.objects.filter(pk__in=[office.pk for office in offices]).order_by("name")
             field.required = True
         else:

@@ -495,13 +495,13 @@ class TransferForm(DetailsForm):
         return cleaned
 
     def subject(self) -> str:
-        assert self.vehicle is not None  # noqa: S101 - set by clean()
+        assert self.vehicle is not None  # noqa: S101 - set by clean()  # nosec B101
         return self.vehicle.plate_display
 
     def save(self, application: Application) -> None:
         """In the draft's transaction: the code row is locked, so of two buyers entering one code
         at the same moment the second finds it taken (``TransferCodeTaken``)."""
-        assert self.vehicle is not None  # noqa: S101 - set by clean()
+        assert self.vehicle is not None  # noqa: S101 - set by clean()  # nosec B101
         code: TransferCode | None = None
         basis = self.cleaned_data["basis"]
         if basis == TransferApplication.Basis.CODE and self.code is not None:
@@ -858,7 +858,7 @@ def transfer_on_issue(event: events.TransitionEvent) -> None:
         refusals.append(_("The applicant's identity is no longer verified."))
     if refusals:
         raise TransitionRefused("guards_failed", refusals)
-    assert buyer_index is not None  # noqa: S101 - checked above
+    assert buyer_index is not None  # noqa: S101 - checked above  # nosec B101
     today = clock.today()
     OwnershipRecord.objects.filter(vehicle=vehicle, to_date__isnull=True).update(to_date=today)
     OwnershipRecord.objects.create(

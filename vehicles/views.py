@@ -180,7 +180,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
                 failure = str(GENERIC_LOOKUP_FAILURE)
             elif paying:
                 user = request.user
-                assert isinstance(user, User)  # noqa: S101 - a citizen, checked above
+                assert isinstance(user, User)  # noqa: S101 - a citizen, checked above  # nosec B101
                 try:
                     application = endorsement_service.endorsement_holder_start(
                         applicant=user, vehicle=vehicle
@@ -214,7 +214,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
                     )
                 )
                 if not refusals and roles.is_citizen(request.user):
-                    assert isinstance(request.user, User)  # noqa: S101 - a citizen
+                    assert isinstance(request.user, User)  # noqa: S101 - a citizen  # nosec B101
                     refusals = list(endorsement_service.holder_payer_refusals(request.user))
                 form = LookupForm()
     else:

@@ -18,6 +18,7 @@ application's review page, the page where the check is recorded, and the rubbing
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -225,7 +226,13 @@ def physical_check_rubbing(
     except FileNotFoundError:
         raise Http404 from None
     content_type = "image/png" if (field.name or "").endswith(".png") else "image/jpeg"
-    response = FileResponse(handle, content_type=content_type)
+    # An attachment like every other download; the review page's <img> ignores the disposition.
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=True,
+        filename=f"rubbing-{which}{Path(field.name or '').suffix}",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -65,6 +66,11 @@ from applications.services import (
 from applications.uploads import UploadRejected
 from applications.views.common import own_application, shown_value
 from korlantas.lib.http import AuthenticatedHttpRequest
+
+# allauth's limiter, configured in settings.ACCOUNT_RATE_LIMITS (per user): every POST counts,
+# valid or not, and a refused one does nothing (the 429 page).
+SUBMIT_RATE_LIMIT = "application_submit"
+UPLOAD_RATE_LIMIT = "attachment_upload"
 
 DUPLICATE_MESSAGE = _(
     "You already have an open application for this service and subject. Continue that one "
@@ -371,6 +377,8 @@ def draft_documents(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> 
         offered = upload_kinds_for(service)
     upload_forms = {kind: UploadForm(kind=kind) for kind in offered}
     if request.method == "POST":
+        if not ratelimit.consume(request, action=UPLOAD_RATE_LIMIT, user=request.user):
+            return ratelimit.respond_429(request)
         kind = request.POST.get("kind", "")
         if kind not in upload_forms:
             messages.error(request, str(AttachmentRefused.MESSAGES["not_flagged"]))
@@ -437,6 +445,8 @@ def draft_submit(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> Htt
     )
     reasons: list[Reason] = []
     if request.method == "POST":
+        if not ratelimit.consume(request, action=SUBMIT_RATE_LIMIT, user=request.user):
+            return ratelimit.respond_429(request)
         if not form.is_valid() and "version" in form.errors:
             return HttpResponseBadRequest()
         if form.is_valid():
@@ -507,6 +517,8 @@ def revision_resubmit(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -
     )
     reasons: list[Reason] = []
     if request.method == "POST":
+        if not ratelimit.consume(request, action=SUBMIT_RATE_LIMIT, user=request.user):
+            return ratelimit.respond_429(request)
         if not form.is_valid() and "version" in form.errors:
             return HttpResponseBadRequest()
         if form.is_valid():

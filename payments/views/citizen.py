@@ -132,7 +132,11 @@ def bill_check(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpR
             _("You have asked several times in a short while. Please wait a few minutes and try again."),
         )
         return redirect("payments:bill", public_id=bill.public_id)
-    new = reconcile.bill_check(bill=bill)
+    try:
+        new = reconcile.bill_check(bill=bill)
+    except reconcile.GatewayUnreachable:
+        messages.warning(request, str(billing.BillRefused.MESSAGES["gateway_unavailable"]))
+        return redirect("payments:bill", public_id=bill.public_id)
     state = Bill.objects.filter(pk=bill.pk).values_list("state", flat=True).get()
     if state == Bill.State.PAID:
         messages.success(request, _("Payment received."))
