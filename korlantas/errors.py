@@ -3,10 +3,17 @@ nothing about the server: no traceback, path or setting ever reaches the page.""
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
+
+# A signed-in person asking for what does not exist — or is not theirs, which looks the same to
+# them — leaves a security record with who asked (an id) and the path (opaque ids only), for the
+# pattern of someone walking through other people's objects (SECURITY.md §8 item 1).
+security_logger = logging.getLogger("korlantas.security")
 
 
 @login_not_required
@@ -21,6 +28,9 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 @login_not_required
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        security_logger.warning("not found for user %s: %s %s", user.pk, request.method, request.path)
     return defaults.page_not_found(request, exception, template_name="404.html")
 
 

@@ -285,3 +285,19 @@ def test_each_refusal_leaves_a_log_record_without_a_s_data(
             assert url in record.getMessage()
             text = record.getMessage() + repr(record.args)
             assert not [secret for secret in owned.secrets() if secret in text], url
+
+
+@pytest.mark.django_db
+def test_a_signed_in_404_leaves_a_security_record_naming_the_user_by_id(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    client.force_login(user)
+    missing = "/warga/permohonan/00000000-0000-4000-8000-000000000000/"
+    with caplog.at_level(logging.WARNING, logger="korlantas.security"):
+        assert client.get(missing).status_code == 404
+    (record,) = [r for r in caplog.records if r.name == "korlantas.security"]
+    assert record.getMessage() == f"not found for user {user.pk}: GET {missing}"
+    assert user.email not in record.getMessage()
