@@ -36,6 +36,8 @@ run: $(VENV)/.embedded-installed
 
 test: $(VENV)/.dev-installed
 	$(TEST_ENV) $(BIN)/python scripts/check_test_services.py
+	@# The browser journeys (docs/e2e.md) need Debian's Chromium: installed here when missing and allowed.
+	bash scripts/ensure_chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -66,3 +68,27 @@ migrations: $(VENV)/.dev-installed
 
 clean-var:
 	@echo "Remove var/ (embedded database, Redis, mail, SMS and uploads) with: rm -rf var/"
+
+# The portal under load (docs/benchmarks.md, "The portal under load"): gunicorn under
+# benchmarks.settings, locust headless, a table written into docs/benchmarks.md. Environment:
+# BENCH_DATABASE_URL (default korlantas_bench), BENCH_DURATION (s per scenario, 30),
+# BENCH_WORKERS (cores), BENCH_USERS (8), BENCH_SCENARIOS (all), BENCH_DRAFTS (300).
+.PHONY: bench
+$(VENV)/.bench-installed: requirements.txt requirements-embedded.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+
+# Realistic data at scale (docs/benchmarks.md, "Seeding the benchmark database"): creates the
+# database if missing, migrates it, loads the reference data, then bulk-loads SIZE applications
+# with their citizens, vehicles, licences, bills, history and audit (replacing earlier bench rows).
+SIZE ?= 1000000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/korlantas_bench
+.PHONY: bench-data
+bench-data: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.seed_data --create-database --database-url "$(BENCH_DATABASE_URL)"
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python manage.py migrate --no-input -v 0
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python manage.py seed --no-demo -v 0
+	DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m benchmarks.seed_data --size $(SIZE)

@@ -4,7 +4,7 @@
 
 1. `.pip-audit-ignore` is read first. Each entry is `ID  package  review-by-date  reason`; an entry
    without a reason, or past its review date, fails the audit (docs/security-scans.md).
-2. pip-audit audits requirements.txt, requirements-embedded.txt and requirements-dev.txt, every pin
+2. pip-audit audits requirements.txt, -embedded.txt, -dev.txt and -bench.txt, every pin
    exact (`--no-deps`: no resolution, nothing installed), against PyPI's vulnerability data
    (the PyPA advisory database served by PyPI's JSON API) — never OSV, which these machines cannot reach.
 3. pip-audit asks PyPI's per-release JSON (`/pypi/<name>/<version>/json`). Where that answers 404 for
@@ -37,7 +37,12 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-REQUIREMENTS = ("requirements.txt", "requirements-embedded.txt", "requirements-dev.txt")
+REQUIREMENTS = (
+    "requirements.txt",
+    "requirements-embedded.txt",
+    "requirements-dev.txt",
+    "requirements-bench.txt",
+)
 IGNORE_FILE = BASE_DIR / ".pip-audit-ignore"
 PYPI = "https://pypi.org/pypi"
 ENTRY = re.compile(

@@ -53,7 +53,12 @@ def test_throwaway_redis_is_private_and_stops() -> None:
 
 
 def test_requirements_are_pinned_exactly() -> None:
-    for name in ("requirements.txt", "requirements-embedded.txt", "requirements-dev.txt"):
+    for name in (
+        "requirements.txt",
+        "requirements-embedded.txt",
+        "requirements-dev.txt",
+        "requirements-bench.txt",
+    ):
         for line in (BASE_DIR / name).read_text().splitlines():
             line = line.strip()
             if not line or line.startswith(("#", "-r ")):

@@ -1,0 +1,165 @@
+"""`make bench`'s harness without load: the scenarios, the report writer, the bench settings'
+raised rate limits and the floor view (docs/benchmarks.md, "The portal under load")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+
+from benchmarks import report, scenarios
+from benchmarks.middleware import QUERY_COUNT_HEADER
+from tests.factories import UserFactory
+
+LOCUST_CSV = """Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,\
+Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,\
+99%,99.9%,99.99%,100%
+GET,queue,120,0,21,23.5,10,90,15000,12.0,0.0,21,24,26,28,33,41,60,75,90,90,90
+,Aggregated,120,2,21,23.5,10,90,15000,12.0,0.2,21,24,26,28,33,41,60,75,90,90,90
+"""
+
+
+def test_every_scenario_of_the_issue_is_defined_once_with_its_floor() -> None:
+    names = [scenario.name for scenario in scenarios.SCENARIOS]
+    assert len(names) == len(set(names))
+    assert {
+        "queue_first",
+        "queue_service",
+        "queue_search",
+        "queue_deep",
+        "review",
+        "citizen_dashboard",
+        "application_detail",
+        "supervisor_dashboard",
+        "verification",
+        "submit_and_pay",
+    } <= set(names)
+    for scenario in scenarios.SCENARIOS:
+        assert scenario.kind in ("floor", "read", "write")
+        if scenario.kind == "read":
+            assert scenarios.BY_NAME[scenario.floor].kind == "floor"
+    # The public page is compared with the anonymous floor, signed-in pages with the signed-in one.
+    assert scenarios.BY_NAME["verification"].floor == scenarios.FLOOR_ANONYMOUS
+    assert scenarios.BY_NAME["review"].floor == scenarios.FLOOR_SIGNED_IN
+
+
+def test_choosing_scenarios_brings_their_floor_and_keeps_the_run_order() -> None:
+    chosen = scenarios.select("verification,queue_first")
+    assert [s.name for s in chosen] == [
+        scenarios.FLOOR_ANONYMOUS,
+        scenarios.FLOOR_SIGNED_IN,
+        "queue_first",
+        "verification",
+    ]
+    assert scenarios.select("") == scenarios.SCENARIOS
+    with pytest.raises(ValueError, match="nope"):
+        scenarios.select("nope")
+
+
+def test_locust_figures_are_read_from_the_aggregated_row(tmp_path: Path) -> None:
+    path = tmp_path / "run_stats.csv"
+    path.write_text(LOCUST_CSV)
+    figures = report.read_locust_stats(path)
+    assert figures == report.LocustFigures(requests=120, failures=2, rps=12.0, p50=21, p95=41, p99=75)
+
+
+def _result(name: str, rps: float, **kwargs: object) -> report.Result:
+    figures = report.LocustFigures(requests=int(rps * 10), failures=0, rps=rps, p50=10, p95=20, p99=30)
+    return report.Result(
+        scenario=scenarios.BY_NAME[name],
+        figures=figures,
+        queries_per_request=kwargs.pop("queries", 5.0),
+        peak_rss_mib=150,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_the_table_gives_each_read_scenario_its_share_of_its_floor() -> None:
+    results = [
+        _result(scenarios.FLOOR_ANONYMOUS, 400),
+        _result(scenarios.FLOOR_SIGNED_IN, 200),
+        _result("queue_first", 50),
+        _result("verification", 300),
+        _result("submit_and_pay", 40, units_per_second=10.0, queries=None),
+    ]
+    rows = report.table(results).splitlines()
+    assert len(rows) == 2 + len(results)
+    # 50 / 200 = 25 %; 300 / 400 = 75 %; floors and writes have no share.
+    assert "| 25% |" in rows[4]
+    assert "| 75% |" in rows[5]
+    assert rows[2].endswith("| 150 |  |  |")  # a floor: no share, no goal
+    assert "40.0 (10.0 complete/s)" in rows[6]
+
+
+def test_the_report_replaces_only_what_lies_between_its_markers(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nBefore.\n")
+    report.write_between_markers(doc, report.section(results=[], header_lines=["first run"]))
+    report.write_between_markers(doc, report.section(results=[], header_lines=["second run"]))
+    text = doc.read_text()
+    assert text.startswith("# Benchmarks\n\nBefore.\n")
+    assert text.count(report.BEGIN) == 1
+    assert text.count(report.END) == 1
+    assert "second run" in text
+    assert "first run" not in text
+    doc.write_text(text + "\nAfter.\n")
+    report.write_between_markers(doc, report.section(results=[], header_lines=["third run"]))
+    assert doc.read_text().endswith("\nAfter.\n")
+
+
+def test_the_bench_settings_raise_every_rate_limit_by_the_factor() -> None:
+    from benchmarks.settings import raised
+
+    assert raised("10/m/user,60/h/user", 1000) == "10000/m/user,60000/h/user"
+    assert raised("30/m/ip", 2) == "60/m/ip"
+
+
+def test_the_load_generator_signs_callbacks_as_the_gateway_does() -> None:
+    # The locustfile imports this one (importing locust here would monkey-patch the test process).
+    from benchmarks.scenarios import sign_callback
+    from payments import webhooks
+
+    assert sign_callback("secret", "1700000000", b"{}") == webhooks.sign("secret", "1700000000", b"{}")
+
+
+@pytest.mark.django_db
+@override_settings(
+    ROOT_URLCONF="benchmarks.urls",
+    MIDDLEWARE=["benchmarks.middleware.QueryCountMiddleware", *settings.MIDDLEWARE],
+    TEMPLATES=[
+        {
+            **settings.TEMPLATES[0],
+            "DIRS": [*settings.TEMPLATES[0]["DIRS"], settings.BASE_DIR / "benchmarks" / "templates"],
+        }
+    ],
+)
+def test_the_floor_renders_through_the_middleware_and_reports_its_queries(client: Client) -> None:
+    anonymous = client.get("/bench/floor/")
+    assert anonymous.status_code == 200
+    assert b"<h1>Floor</h1>" in anonymous.content
+    assert anonymous[QUERY_COUNT_HEADER] == "0"
+    assert anonymous["Content-Security-Policy"]  # the portal's middleware ran
+    client.force_login(UserFactory())
+    signed_in = client.get("/bench/floor/")
+    assert signed_in.status_code == 200
+    assert int(signed_in[QUERY_COUNT_HEADER]) >= 1  # the session and the user
+
+
+def test_the_portal_urlconf_has_no_floor() -> None:
+    from django.urls import Resolver404, resolve
+
+    with pytest.raises(Resolver404):
+        resolve("/bench/floor/")
+
+
+def test_a_scenario_whose_data_is_missing_is_skipped_with_the_reason() -> None:
+    from benchmarks.bench import missing_fixture
+
+    assert (
+        missing_fixture("verification", {"verification_tokens": []})
+        == "no valid issued document in the database"
+    )
+    assert missing_fixture("verification", {"verification_tokens": ["t"]}) == ""
+    assert missing_fixture("queue_first", {}) == ""
