@@ -63,7 +63,7 @@ from korlantas.lib import clock
 from offices.models import Office
 from payments.fees import vehicle_fee_code
 from vehicles import due_dates, endorsement, offers, pengesahan
-from vehicles.models import EndorsementApplication, Vehicle, VehicleClaim
+from vehicles.models import EndorsementApplication, Vehicle, VehicleClaim, VehicleHistoryEntry
 
 logger = logging.getLogger("korlantas.vehicles")
 
@@ -501,6 +501,16 @@ def endorse_on_issue(event: events.TransitionEvent) -> None:
     row.save(update_fields=["covered_from", "covered_until", "endorsed_on"])
     vehicle.last_endorsed_on = today
     vehicle.save(update_fields=["last_endorsed_on"])
+    # The vehicle page's registration history says endorsements appear there: one entry per
+    # endorsement (the 5-year renewal records its own kind instead).
+    VehicleHistoryEntry.objects.create(
+        vehicle=vehicle,
+        kind=VehicleHistoryEntry.Kind.ENDORSED,
+        occurred_on=today,
+        office_id=application.handling_office_id,
+        plate_display=vehicle.plate_display,
+        application=application,
+    )
     from documents.services import document_issue
 
     actor = User.objects.filter(pk=event.actor_id).first() if event.actor_id is not None else None

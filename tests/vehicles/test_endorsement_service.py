@@ -28,7 +28,7 @@ from tests.licensing.conftest import pay
 from tests.utils import jakarta
 from tests.vehicles.conftest import BUDI, SITI, VIN_A, VIN_B, Register, citizen
 from vehicles import due_dates, pengesahan, services
-from vehicles.models import EndorsementApplication, ProvinceTaxRule, Vehicle
+from vehicles.models import EndorsementApplication, ProvinceTaxRule, Vehicle, VehicleHistoryEntry
 from vehicles.services_registry import SERVICE_CODE, EndorsementForm
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,14 @@ def test_full_path_overdue_motorcycle_to_the_e_pengesahan(
         dt.date(2025, 3, 15),
         dt.date(2027, 3, 15),
         TODAY,
+    )
+    # The vehicle page's registration history shows the endorsement, at the Samsat, that day.
+    (entry,) = VehicleHistoryEntry.objects.filter(vehicle=vehicle, kind=VehicleHistoryEntry.Kind.ENDORSED)
+    assert (entry.occurred_on, entry.office_id, entry.application_id, entry.plate_display) == (
+        TODAY,
+        application.handling_office_id,
+        application.pk,
+        vehicle.plate_display,
     )
 
     document = IssuedDocument.objects.get(application=application, kind=pengesahan.KIND)
