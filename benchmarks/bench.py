@@ -276,10 +276,10 @@ def run_scenario(
         if "CSRF" in name:
             continue
         total, requests = total + queries, requests + count
-    units = counted["completed"] / min(elapsed, args.duration) if scenario.kind == "write" else None
-    drafts = len(json.loads(fixtures_path.read_text())["drafts"])
-    ran_out = scenario.kind == "write" and counted["completed"] >= drafts
-    note = f"all {drafts} drafts used before the end: complete/s is a lower bound" if ran_out else ""
+    units, note = None, ""
+    if scenario.kind == "write":
+        drafts = len(json.loads(fixtures_path.read_text())["drafts"])
+        units, note = write_rate(counted["completed"], drafts, figures, min(elapsed, args.duration))
     return report.Result(
         scenario=scenario,
         figures=figures,
@@ -287,6 +287,21 @@ def run_scenario(
         peak_rss_mib=sampler.peak,
         units_per_second=units,
         note=note,
+    )
+
+
+def write_rate(completed: int, drafts: int, figures: Any, seconds: float) -> tuple[float, str]:
+    """Complete units per second, and a note when the drafts ran out before the end.
+
+    Locust's req/s spans its first to its last request, so when every draft was used the
+    seconds they lasted are requests ÷ req/s, and the rate is taken over those seconds only
+    (dividing by the whole duration would count the idle end)."""
+    if completed < drafts or figures.rps <= 0 or not figures.requests:
+        return completed / seconds, ""
+    lasted = figures.requests / figures.rps
+    return completed / lasted, (
+        f"all {drafts} drafts used in about {lasted:.0f} s: complete/s is over those seconds, "
+        "not sustained for the whole run"
     )
 
 

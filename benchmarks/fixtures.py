@@ -113,11 +113,7 @@ def prepare_reads(*, sample: int = 50) -> dict[str, Any]:
         .order_by("-n")
         .first()
     )
-    tokens = list(
-        IssuedDocument.objects.filter(status=IssuedDocument.Status.VALID)
-        .order_by("-pk")
-        .values_list("verification_token", flat=True)[:sample]
-    )
+    tokens = _verification_tokens(sample)
     return {
         "office_id": office_id,
         "queue_size": busiest["n"],
@@ -135,6 +131,29 @@ def prepare_reads(*, sample: int = 50) -> dict[str, Any]:
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
     }
+
+
+def _verification_tokens(sample: int) -> list[str]:
+    """Tokens of ``sample`` valid documents; when the data has fewer (``make bench-data`` issues
+    none), payment receipts of the newest paid bills are issued through ``receipt_issue`` first.
+    Their PDFs are not rendered (no worker runs); the verification page does not read them."""
+    valid = IssuedDocument.objects.filter(status=IssuedDocument.Status.VALID)
+    missing = sample - valid.count()
+    if missing > 0:
+        from payments.models import Bill
+        from payments.receipts import KIND, receipt_issue
+
+        without_receipt = (
+            Bill.objects.filter(state=Bill.State.PAID)
+            .exclude(application__documents__kind=KIND)
+            .select_related("application__applicant")
+            .order_by("-pk")[:missing]
+        )
+        for bill in without_receipt:
+            receipt_issue(bill=bill)
+    return [
+        str(token) for token in valid.order_by("-pk").values_list("verification_token", flat=True)[:sample]
+    ]
 
 
 def _nik(rng: random.Random) -> str:

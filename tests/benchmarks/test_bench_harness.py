@@ -3,14 +3,18 @@ raised rate limits and the floor view (docs/benchmarks.md, "The portal under loa
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client, override_settings
 
-from benchmarks import report, scenarios
+from benchmarks import fixtures, report, scenarios, seed_data
 from benchmarks.middleware import QUERY_COUNT_HEADER
+from documents.models import IssuedDocument
+from payments.receipts import KIND
 from tests.factories import UserFactory
 
 LOCUST_CSV = """Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,\
@@ -163,3 +167,34 @@ def test_a_scenario_whose_data_is_missing_is_skipped_with_the_reason() -> None:
     )
     assert missing_fixture("verification", {"verification_tokens": ["t"]}) == ""
     assert missing_fixture("queue_first", {}) == ""
+
+
+@pytest.mark.django_db
+def test_on_bench_data_without_documents_the_fixtures_issue_receipts_to_verify() -> None:
+    # make bench-data loads paid bills but issues no document: the verification scenario would
+    # have nothing to verify, so the fixtures issue receipts of paid bills through the service.
+    call_command("seed", "--no-demo", verbosity=0, stdout=io.StringIO())
+    seed_data.seed(100, out=None)
+    assert not IssuedDocument.objects.exists()
+
+    tokens = fixtures._verification_tokens(5)
+
+    receipts = IssuedDocument.objects.filter(kind=KIND, status=IssuedDocument.Status.VALID)
+    assert sorted(tokens) == sorted(receipts.values_list("verification_token", flat=True))
+    assert len(tokens) == 5
+    assert len({document.application_id for document in receipts}) == 5
+    # Enough valid documents now: a second preparation issues none and verifies the same ones.
+    assert sorted(fixtures._verification_tokens(5)) == sorted(tokens)
+    assert IssuedDocument.objects.count() == 5
+
+
+def test_when_the_drafts_run_out_the_write_rate_is_taken_over_the_seconds_they_lasted() -> None:
+    # 320 requests at 88.9 req/s: the drafts lasted 320 / 88.9 = 3.6 s; 80 complete / 3.6 s = 22.2/s.
+    from benchmarks.bench import write_rate
+
+    figures = report.LocustFigures(requests=320, failures=0, rps=88.9, p50=80, p95=130, p99=150)
+    rate, note = write_rate(80, 80, figures, 15.0)
+    assert rate == pytest.approx(22.2, abs=0.05)
+    assert "all 80 drafts used in about 4 s" in note
+    # Drafts left at the end: complete applications over the whole run, 60 / 15 = 4.0/s.
+    assert write_rate(60, 80, figures, 15.0) == (4.0, "")
