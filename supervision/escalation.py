@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
 
-from accounts import roles
-from accounts.models import StaffMembership
 from applications.models import Application
 from applications.registry import UnknownService, get_service
 from applications.selectors import QUEUE_STATES
@@ -40,6 +38,7 @@ from notifications.services import notify
 from offices.models import Holiday, Office
 from offices.workdays import is_working_day
 from supervision.models import EscalationDigest
+from supervision.scope import supervisor_ids_of
 
 logger = logging.getLogger("korlantas.supervision")
 
@@ -55,19 +54,6 @@ def overdue_applications(*, office_id: int, day: dt.date) -> QuerySet[Applicatio
     return Application.objects.filter(
         handling_office_id=office_id, status__in=QUEUE_STATES, due_date__lt=day
     ).order_by("due_date", "created_at", "pk")
-
-
-def digest_recipients(office: Office) -> list[int]:
-    """Active supervisors of ``office`` and Polda-level supervisors of its Polda (user ids)."""
-    where = Q(office_id=office.pk)
-    if office.polda_id is not None:
-        where |= Q(office__isnull=True, polda_id=office.polda_id)
-    return list(
-        StaffMembership.objects.filter(where, user__is_active=True, user__groups__name=roles.SUPERVISOR)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
 
 
 def send_overdue_digests() -> int:
@@ -100,7 +86,7 @@ def _send_digest(*, office_id: int, day: dt.date, count: int) -> bool:
         if not created:
             return False
         office = Office.objects.get(pk=office_id)
-        recipients = digest_recipients(office)
+        recipients = supervisor_ids_of(office_id=office.pk, polda_id=office.polda_id)
         for user_id in recipients:
             notify(
                 recipient=user_id,

@@ -44,3 +44,17 @@ def supervised_scope(user: User) -> Scope:
 def supervised_office_ids(user: User) -> list[int]:
     """The ids of the offices ``user`` supervises; [] for none."""
     return supervised_scope(user).office_ids
+
+
+def supervisor_ids_of(*, office_id: int, polda_id: int | None) -> list[int]:
+    """The other direction: the active supervisors of the office and the Polda-level supervisors
+    of its Polda (user ids, ascending), in one query — who is told about the office's work."""
+    members = Q(office_id=office_id)
+    if polda_id is not None:
+        members |= Q(office__isnull=True, polda_id=polda_id)
+    return list(
+        StaffMembership.objects.filter(members, user__is_active=True, user__groups__name=SUPERVISOR)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )

@@ -40,6 +40,7 @@ from notifications import catalogue
 from notifications.models import Message
 from notifications.services import notify
 from supervision.models import SecondCheck
+from supervision.scope import supervisor_ids_of
 
 if TYPE_CHECKING:
     from applications.models import Application
@@ -193,19 +194,10 @@ def second_check_record(
     return check
 
 
-def office_supervisors(*, office_id: int, polda_id: int | None) -> QuerySet[User]:
-    """The supervisors of the office and those of its Polda (one query)."""
-    members = Q(staff_membership__office_id=office_id)
-    if polda_id is not None:
-        members |= Q(staff_membership__polda_id=polda_id, staff_membership__office__isnull=True)
-    return User.objects.filter(members, is_active=True, groups__name=roles.SUPERVISOR).distinct()
-
-
 def _tell_supervisors(check: SecondCheck, *, checker: User) -> None:
     """An e-mail to each supervisor of the office but the checker: a concern was raised. (Staff
     have no inbox in the portal; the note itself stays on the queue page.)"""
-    supervisors = office_supervisors(office_id=check.office_id, polda_id=check.office.polda_id)
-    for supervisor_id in supervisors.values_list("pk", flat=True):
+    for supervisor_id in supervisor_ids_of(office_id=check.office_id, polda_id=check.office.polda_id):
         if supervisor_id == checker.pk:
             continue
         notify(
