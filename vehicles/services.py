@@ -38,6 +38,7 @@ from accounts.nik import normalise as normalise_nik
 from accounts.services import nik_index
 from audit.services import audit_record
 from korlantas.lib import clock, pii
+from korlantas.lib.spreadsheet import safe_cell
 from offices.models import Office
 from vehicles import identifiers
 from vehicles.models import (
@@ -580,11 +581,6 @@ def _flag_duplicates(checked: list[_CheckedRow]) -> None:
                 row.report.reasons.append(label % {"plate": row.report.plate, "rows": others})
 
 
-def _cell(text: str) -> str:
-    """A value read from a file we did not write: never a formula in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _rejected_csv(header: list[str], rejected: list[_CheckedRow]) -> str:
     columns = [name for name in COLUMNS if name in header]
     out = io.StringIO()
@@ -593,9 +589,9 @@ def _rejected_csv(header: list[str], rejected: list[_CheckedRow]) -> str:
     for row in rejected:
         writer.writerow(
             [
-                *(_cell(row.values.get(name, "")) for name in columns),
+                *(safe_cell(row.values.get(name, "")) for name in columns),
                 row.report.row,
-                _cell(" | ".join(row.report.reasons)),
+                safe_cell(" | ".join(row.report.reasons)),
             ]
         )
     return out.getvalue()

@@ -27,6 +27,7 @@ from accounts.views import role_required
 from applications.selectors import staff_scope
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
+from korlantas.lib.spreadsheet import safe_cell
 from offices.models import Office
 from payments import reports
 from payments.models import Refund
@@ -82,11 +83,6 @@ class ReportDayForm(forms.Form):
         return day
 
 
-def _cell(text: str) -> str:
-    """A bank's reference is text we did not write: never a formula in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_response(offices: list[Office], day: dt.date) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="settlement-{day.isoformat()}.csv"'
@@ -101,7 +97,7 @@ def _csv_response(offices: list[Office], day: dt.date) -> HttpResponse:
                 row.service_code,
                 row.billing_code,
                 row.application_reference,
-                _cell(row.bank_reference),
+                safe_cell(row.bank_reference),
                 row.amount,
             ]
         )

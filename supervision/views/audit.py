@@ -20,6 +20,7 @@ from accounts import roles
 from accounts.views import role_required
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
+from korlantas.lib.spreadsheet import safe_cell
 from supervision import audit_search as search
 from supervision.scope import supervised_scope
 
@@ -77,12 +78,6 @@ CSV_HEADER = (
 )
 
 
-def _cell(value: Any) -> str:
-    """Text we did not all write ourselves: never a formula in a spreadsheet."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_response(form: search.AuditSearchForm, scope: Any) -> HttpResponse:
     criteria = form.criteria()
     events = list(search.audit_events(criteria)[: search.EXPORT_LIMIT])
@@ -100,17 +95,17 @@ def _csv_response(form: search.AuditSearchForm, scope: Any) -> HttpResponse:
         event = row.event
         writer.writerow(
             [
-                _cell(timezone.localtime(event.occurred_at, clock.JAKARTA).strftime("%Y-%m-%d %H:%M:%S")),
-                _cell(row.who),
-                _cell(row.role),
-                _cell(event.action),
-                _cell(row.action_label),
-                _cell(event.object_type),
-                _cell(row.reference),
-                _cell(event.object_id),
-                _cell(row.what),
-                _cell(search.details_text(event.details)),
-                _cell(event.ip or ""),
+                safe_cell(timezone.localtime(event.occurred_at, clock.JAKARTA).strftime("%Y-%m-%d %H:%M:%S")),
+                safe_cell(row.who),
+                safe_cell(row.role),
+                safe_cell(event.action),
+                safe_cell(row.action_label),
+                safe_cell(event.object_type),
+                safe_cell(row.reference),
+                safe_cell(event.object_id),
+                safe_cell(row.what),
+                safe_cell(search.details_text(event.details)),
+                safe_cell(event.ip or ""),
             ]
         )
     return response

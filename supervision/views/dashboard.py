@@ -28,12 +28,12 @@ from applications.registry import UnknownService, get_service
 from applications.selectors import QUEUE_STATES
 from korlantas.lib import clock
 from korlantas.lib.http import AuthenticatedHttpRequest
+from korlantas.lib.spreadsheet import safe_cell
 from offices.models import Office
 from payments.templatetags.rupiah import format_rupiah
 from supervision import charts, eta, metrics
 from supervision.scope import supervised_scope
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NOTHING_YET = _("Nothing yet.")
 
 
@@ -91,11 +91,6 @@ def service_name(code: str) -> str:
         return str(get_service(code).name)
     except UnknownService:
         return code
-
-
-def neutralise(value: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 # --- the tables ----------------------------------------------------------------------------------
@@ -303,9 +298,9 @@ def csv_response(table: Table, slug: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dashboard-{table.name}-{slug}.csv"'
     writer = csv.writer(response)
-    writer.writerow([neutralise(str(header)) for header in table.headers])
+    writer.writerow([safe_cell(str(header)) for header in table.headers])
     for row in table.rows:
-        writer.writerow([neutralise(cell.csv_value) for cell in row])
+        writer.writerow([safe_cell(cell.csv_value) for cell in row])
     return response
 
 
