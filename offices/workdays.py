@@ -25,6 +25,7 @@ beyond them sees weekends only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from offices.models import Holiday
 
@@ -79,9 +80,15 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after ``start`` up to and including ``end``; 0 if ``end <= start``."""
     if end <= start:
         return 0
-    holidays_on_weekdays = sum(
-        1
-        for day in Holiday.objects.filter(date__gt=start, date__lte=end).values_list("date", flat=True)
-        if _is_weekday(day)
+    return working_days_between_given(
+        start, end, Holiday.objects.filter(date__gt=start, date__lte=end).values_list("date", flat=True)
     )
+
+
+def working_days_between_given(start: dt.date, end: dt.date, holidays: Iterable[dt.date]) -> int:
+    """``working_days_between`` with the holidays read by the caller — once for many counts (a
+    page or a message listing rows); holidays outside (start, end] are ignored. No query."""
+    if end <= start:
+        return 0
+    holidays_on_weekdays = sum(1 for day in set(holidays) if start < day <= end and _is_weekday(day))
     return _weekdays_between(start, end) - holidays_on_weekdays

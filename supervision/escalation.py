@@ -36,7 +36,7 @@ from notifications import catalogue
 from notifications.models import Message
 from notifications.services import notify
 from offices.models import Holiday, Office
-from offices.workdays import is_working_day
+from offices.workdays import is_working_day, working_days_between_given
 from supervision.models import EscalationDigest
 from supervision.scope import supervisor_ids_of
 
@@ -121,17 +121,6 @@ def _service_name(service_code: str) -> str | Promise:
         return service_code
 
 
-def _working_days_after(due: dt.date, day: dt.date, holidays: set[dt.date]) -> int:
-    """``offices.workdays.working_days_between(due, day)`` with the holidays read once."""
-    count = 0
-    current = due
-    while current < day:
-        current += dt.timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
-            count += 1
-    return count
-
-
 def digest_context(ids: Mapping[str, Any]) -> dict[str, Any]:
     """The digest's templates' context, loaded when it is sent: three queries (four with more
     than ``DIGEST_LIMIT`` rows to count)."""
@@ -148,7 +137,7 @@ def digest_context(ids: Mapping[str, Any]) -> dict[str, Any]:
             reference=application.reference,
             service_name=_service_name(application.service_code),
             due_date=application.due_date,
-            working_days_overdue=_working_days_after(application.due_date, day, holidays),
+            working_days_overdue=working_days_between_given(application.due_date, day, holidays),
         )
         for application in listed
         if application.due_date is not None

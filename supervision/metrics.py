@@ -25,6 +25,7 @@ from delivery.models import Shipment
 from korlantas.lib.aggregates import EpochSeconds, PercentileCont
 from korlantas.lib.clock import JAKARTA
 from offices.models import Holiday
+from offices.workdays import working_days_between_given
 from payments.models import Bill
 
 WINDOW_DAYS = 30
@@ -121,22 +122,6 @@ class OverdueItem:
     working_days_overdue: int
 
 
-def working_days_after(start: dt.date, end: dt.date, holidays: frozenset[dt.date]) -> int:
-    """``offices.workdays.working_days_between`` with the holidays given: Monday–Friday dates d,
-    start < d <= end, that are no holiday; 0 when end <= start."""
-    if end <= start:
-        return 0
-    total_days = (end - start).days
-    full_weeks, rest = divmod(total_days, 7)
-    count = full_weeks * 5
-    day = start + dt.timedelta(days=full_weeks * 7)
-    for _ in range(rest):
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            count += 1
-    return count - sum(1 for holiday in holidays if start < holiday <= end and holiday.weekday() < 5)
-
-
 def overdue_items(office_ids: Sequence[int], today: dt.date, limit: int = OVERDUE_LIMIT) -> list[OverdueItem]:
     """Open applications due before ``today``, longest overdue first, with the working days they
     are late. Two queries: the rows, then the holidays of their span (not one per row)."""
@@ -173,7 +158,7 @@ def overdue_items(office_ids: Sequence[int], today: dt.date, limit: int = OVERDU
                 status=row["status"],
                 due_date=due_date,
                 officer_email=row["assigned_officer__email"] or "",
-                working_days_overdue=working_days_after(due_date, today, holidays),
+                working_days_overdue=working_days_between_given(due_date, today, holidays),
             )
         )
     return items

@@ -164,19 +164,19 @@ def test_the_window_is_thirty_jakarta_days() -> None:
 
 
 @pytest.mark.django_db
-def test_working_days_after_matches_the_workdays_helper() -> None:
+def test_working_days_with_given_holidays_match_the_workdays_helper() -> None:
     # Holidays on Thursday 12 March and Saturday 14 March 2026 (a weekend day: counts nothing).
     for day in (dt.date(2026, 3, 12), dt.date(2026, 3, 14)):
         Holiday.objects.create(date=day, name=str(day), kind=Holiday.Kind.PUBLIC, source="administrator")
     holidays = frozenset(Holiday.objects.values_list("date", flat=True))
     # By hand: after Mon 9 Mar up to Wed 18 Mar: 10, 11, 13, 16, 17, 18 = 6.
-    assert metrics.working_days_after(dt.date(2026, 3, 9), TODAY, holidays) == 6
+    assert workdays.working_days_between_given(dt.date(2026, 3, 9), TODAY, holidays) == 6
     # After Fri 13 Mar up to Mon 16 Mar: 16 = 1; the same day or before: 0.
-    assert metrics.working_days_after(dt.date(2026, 3, 13), dt.date(2026, 3, 16), holidays) == 1
-    assert metrics.working_days_after(TODAY, TODAY, holidays) == 0
-    assert metrics.working_days_after(TODAY, dt.date(2026, 3, 1), holidays) == 0
+    assert workdays.working_days_between_given(dt.date(2026, 3, 13), dt.date(2026, 3, 16), holidays) == 1
+    assert workdays.working_days_between_given(TODAY, TODAY, holidays) == 0
+    assert workdays.working_days_between_given(TODAY, dt.date(2026, 3, 1), holidays) == 0
     for start in (dt.date(2026, 2, 1) + dt.timedelta(days=offset) for offset in range(0, 45, 3)):
-        assert metrics.working_days_after(start, TODAY, holidays) == workdays.working_days_between(
+        assert workdays.working_days_between_given(start, TODAY, holidays) == workdays.working_days_between(
             start, TODAY
         )
 
