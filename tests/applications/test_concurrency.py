@@ -17,6 +17,7 @@ from accounts import roles
 from accounts.models import User
 from applications.models import Application, StatusChange
 from applications.services import TransitionRefused, application_transition
+from audit.models import AuditEvent
 from offices.models import Office
 from tests.accounts.factories import make_staff
 from tests.applications.conftest import ServiceUnderTest, make_application, to_status
@@ -39,6 +40,7 @@ def _in_review(service: ServiceUnderTest, samsat: Office) -> tuple[Application, 
 def test_two_decisions_at_once_exactly_one_wins(service: ServiceUnderTest, samsat: Office) -> None:
     application, officer, supervisor = _in_review(service, samsat)
     version = application.version
+    audit_before = AuditEvent.objects.filter(object_id=str(application.public_id)).count()
     approved = threading.Event()
     may_commit = threading.Event()
     results: dict[str, Any] = {}
@@ -79,6 +81,14 @@ def test_two_decisions_at_once_exactly_one_wins(service: ServiceUnderTest, samsa
     assert application.version == version + 1
     decisions = StatusChange.objects.filter(application=application, action__in=["approve", "reject"])
     assert list(decisions.values_list("action", flat=True)) == ["approve"]
+    # One decision in the audit trail too (SECURITY.md §8 item 6): the loser's refusal writes none.
+    audited = AuditEvent.objects.filter(object_id=str(application.public_id))
+    assert list(
+        audited.filter(action__in=["application.approve", "application.reject"]).values_list(
+            "action", "actor_id"
+        )
+    ) == [("application.approve", officer.pk)]
+    assert audited.count() == audit_before + 1
 
 
 def test_a_held_lock_makes_a_waiting_transition_time_out(service: ServiceUnderTest, samsat: Office) -> None:
