@@ -338,7 +338,9 @@ def _clean_pdf(data: bytes) -> CleanFile:
             raise UploadRejected(problem)
         out = io.BytesIO()
         try:
-            pdf.save(out)
+            # A /ID derived from the content, not the clock: the same upload gives the same file,
+            # so the same document sent for many applicants shares one hash (fraud signals).
+            pdf.save(out, deterministic_id=True)
         except (pikepdf.PdfError, RuntimeError) as exc:
             raise UploadRejected("corrupt") from exc
     content = out.getvalue()

@@ -522,3 +522,15 @@ def test_a_truncated_image_is_refused_even_after_weasyprint_loosened_pillow(
     with pytest.raises(UploadRejected) as rejected:
         validate_and_normalise(upload(jpeg_with_gps()[:4000]), kind="supporting")
     assert rejected.value.code == "corrupt"
+
+
+def test_the_same_pdf_uploaded_twice_is_stored_as_the_same_bytes() -> None:
+    # The re-saved PDF's /ID comes from its content, not the clock: the same document sent for
+    # many applicants keeps one hash (supervision's shared-file signal depends on it).
+    data = pdf_bytes(pages=1)
+    first = validate_and_normalise(upload(data, "surat.pdf", "application/pdf"), kind="supporting")
+    time.sleep(1.1)  # a clock-derived /ID would differ now
+    second = validate_and_normalise(upload(data, "surat.pdf", "application/pdf"), kind="supporting")
+
+    assert first.sha256 == second.sha256
+    assert first.content == second.content
