@@ -17,6 +17,7 @@ TEST_ENV := DJANGO_ENV=test \
 help:
 	@echo "make run   - the whole portal on this machine (embedded PostgreSQL and Redis, Celery, web)"
 	@echo "make test  - install dev requirements, then ruff, mypy, bandit, pip-audit, check --deploy and pytest"
+	@echo "make screenshots - pictures of the main pages and of every kind of PDF into docs/screenshots/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +60,15 @@ typecheck: $(VENV)/.dev-installed
 pytest: $(VENV)/.dev-installed
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
+# The README's pictures (docs/e2e.md, "Screenshots"): a live portal of its own (database, Redis
+# keys, web server, worker; all removed afterwards), Chromium at 1280 and 360 px, pdftoppm for PDFs.
+.PHONY: screenshots
+screenshots: $(VENV)/.dev-installed
+	$(TEST_ENV) $(BIN)/python scripts/check_test_services.py
+	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_poppler.sh
+	$(TEST_ENV) $(BIN)/python -m tests.e2e.screenshots
+
 messages: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemessages --locale id --ignore '.venv/*' --ignore 'var/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --locale id --ignore '.venv/*'
@@ -71,9 +81,13 @@ clean-var:
 
 # The portal under load (docs/benchmarks.md, "The portal under load"): gunicorn under
 # benchmarks.settings, locust headless, a table written into docs/benchmarks.md. Environment:
-# BENCH_DATABASE_URL (default korlantas_bench), BENCH_DURATION (s per scenario, 30),
-# BENCH_WORKERS (cores), BENCH_USERS (8), BENCH_SCENARIOS (all), BENCH_DRAFTS (300).
-.PHONY: bench
+# BENCH_DATABASE_URL (default korlantas_bench), BENCH_DURATION (s per read scenario, 30),
+# BENCH_WRITE_DURATION (s of the submission and mixed profile, 60), BENCH_WORKERS (cores),
+# BENCH_USERS (8), BENCH_LATENCY_USERS (workers) and BENCH_LATENCY_DURATION (15) for the
+# unqueued pass, BENCH_SCENARIOS (all), BENCH_DRAFTS (3000), BENCH_MIXED_DRAFTS (1500).
+# bench-growth: the queue pages at korlantas_bench_10k (made with SIZE=10000 if missing) and at
+# BENCH_DATABASE_URL, their ratio written into docs/benchmarks.md.
+.PHONY: bench bench-growth
 $(VENV)/.bench-installed: requirements.txt requirements-embedded.txt requirements-dev.txt requirements-bench.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	@touch $@
@@ -81,11 +95,20 @@ $(VENV)/.bench-installed: requirements.txt requirements-embedded.txt requirement
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
 
+bench-growth: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.bench --growth $(BENCH_ARGS)
+
 # Realistic data at scale (docs/benchmarks.md, "Seeding the benchmark database"): creates the
 # database if missing, migrates it, loads the reference data, then bulk-loads SIZE applications
 # with their citizens, vehicles, licences, bills, history and audit (replacing earlier bench rows).
 SIZE ?= 1000000
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/korlantas_bench
+# The real `pdf` Celery worker rendering e-SIM cards, one then two processes (docs/benchmarks.md,
+# "The PDF worker"): its own database korlantas_bench_pdf, seeded once with 10,000 applications.
+.PHONY: bench-pdf
+bench-pdf: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.pdf_worker $(BENCH_PDF_ARGS)
+
 .PHONY: bench-data
 bench-data: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.seed_data --create-database --database-url "$(BENCH_DATABASE_URL)"

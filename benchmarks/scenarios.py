@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 FLOOR_ANONYMOUS = "floor_anonymous"
 FLOOR_SIGNED_IN = "floor_signed_in"
+MIXED_PROFILE = "mixed_profile"
+# The pages of the growth comparison (``make bench-growth``): the officer's queue.
+GROWTH_SCENARIOS = ("queue_first", "queue_service", "queue_search", "queue_deep")
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,8 @@ class Scenario:
     name: str
     title: str
     user_class: str
-    # "floor", "read" (compared with its floor) or "write".
+    # "floor", "read" (compared with its floor), "write" or "mixed" (several user classes at
+    # once, on a server with the real rate limits; runs last).
     kind: str
     # The floor a read scenario is compared with ("" for floors and writes).
     floor: str = ""
@@ -110,9 +114,30 @@ SCENARIOS: tuple[Scenario, ...] = (
         "",
         "≥ 50 complete applications/s for 60 s, zero errors",
     ),
+    Scenario(
+        MIXED_PROFILE,
+        "Mixed profile: citizens upload, submit and pay while officers list the queue",
+        "MixedCitizen,MixedOfficer",
+        "mixed",
+        "",
+        "SECURITY.md §8 item 29: queue p95 ≤ 50 ms, 0 errors, 0 × 429",
+    ),
 )
 
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
+
+
+def user_classes(scenario: Scenario) -> list[str]:
+    """The locust user classes of a scenario, as locust's command line takes them."""
+    return [name.strip() for name in scenario.user_class.split(",") if name.strip()]
+
+
+def client_address(n: int) -> str:
+    """The ``n``-th simulated citizen's own address (198.18.0.0/15, the range set aside for
+    benchmarks, RFC 2544), sent in ``X-Forwarded-For`` as the proxy in front of the portal would."""
+    if not 0 <= n < 2**17:
+        raise ValueError("at most 131,072 distinct addresses")
+    return f"198.{18 + (n >> 16)}.{(n >> 8) & 255}.{n & 255}"
 
 
 def select(names: str) -> tuple[Scenario, ...]:

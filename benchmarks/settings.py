@@ -8,7 +8,11 @@ floor view, a query-counting header and raised rate limits.
 * The sandbox bank stays on (the submission scenario pays through its signed webhook), so the
   profile is ``development``; production refuses these settings.
 * Rate limits are multiplied by ``BENCH_RATE_LIMIT_FACTOR``: the only client of this server is
-  the load generator on loopback, which must not be answered 429.
+  the load generator on loopback, which must not be answered 429. The mixed profile runs with
+  factor 1 (the real limits) and ``BENCH_TRUSTED_PROXY_COUNT=1``: the server then trusts one
+  proxy in front of it, as production behind its reverse proxy must
+  (``ALLAUTH_TRUSTED_PROXY_COUNT``, docs/operations.md), and reads each simulated citizen's
+  address from ``X-Forwarded-For``.
 """
 
 from __future__ import annotations
@@ -79,3 +83,5 @@ def raised(limits: str, factor: int) -> str:
 ACCOUNT_RATE_LIMITS = {
     name: raised(value, BENCH_RATE_LIMIT_FACTOR) for name, value in ACCOUNT_RATE_LIMITS.items()
 }
+
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("BENCH_TRUSTED_PROXY_COUNT", default=0)

@@ -39,9 +39,10 @@ def test_every_scenario_of_the_issue_is_defined_once_with_its_floor() -> None:
         "supervisor_dashboard",
         "verification",
         "submit_and_pay",
+        "mixed_profile",
     } <= set(names)
     for scenario in scenarios.SCENARIOS:
-        assert scenario.kind in ("floor", "read", "write")
+        assert scenario.kind in ("floor", "read", "write", "mixed")
         if scenario.kind == "read":
             assert scenarios.BY_NAME[scenario.floor].kind == "floor"
     # The public page is compared with the anonymous floor, signed-in pages with the signed-in one.
@@ -196,5 +197,108 @@ def test_when_the_drafts_run_out_the_write_rate_is_taken_over_the_seconds_they_l
     rate, note = write_rate(80, 80, figures, 15.0)
     assert rate == pytest.approx(22.2, abs=0.05)
     assert "all 80 drafts used in about 4 s" in note
-    # Drafts left at the end: complete applications over the whole run, 60 / 15 = 4.0/s.
-    assert write_rate(60, 80, figures, 15.0) == (4.0, "")
+    # Drafts left at the end: complete applications over the whole run, 60 / 15 = 4.0/s, and
+    # the table says the rate held for the whole run and how many drafts it used.
+    assert write_rate(60, 80, figures, 15.0) == (
+        4.0,
+        "sustained for the whole 15 s (60 completed of 80 prepared drafts)",
+    )
+    assert write_rate(60, 80, figures, 14.2, 15)[1].startswith("sustained for the whole 15 s")
+
+
+def test_the_table_labels_both_passes_and_counts_429s_apart() -> None:
+    unqueued = report.LocustFigures(requests=30, failures=0, rps=60.0, p50=12, p95=18, p99=25)
+    results = [
+        _result(scenarios.FLOOR_SIGNED_IN, 200),
+        report.Result(
+            scenario=scenarios.BY_NAME["queue_first"],
+            figures=report.LocustFigures(requests=500, failures=3, rps=50, p50=160, p95=190, p99=230),
+            queries_per_request=6.0,
+            peak_rss_mib=140,
+            unqueued=unqueued,
+            rate_limited=2,
+        ),
+    ]
+    heading, _rule, _floor, queue = report.table(
+        results, report.Passes(users=8, unqueued_users=2)
+    ).splitlines()
+    assert "p50 / p95 / p99 ms at saturation (8 users)" in heading
+    assert "p50 / p95 / p99 ms unqueued (2 users)" in heading
+    assert "| of which 429 |" in heading
+    # req/s, saturated latencies, unqueued latencies, requests, errors, of which 429.
+    assert "| 50.0 | 160 / 190 / 230 | 12 / 18 / 25 | 500 | 3 | 2 |" in queue
+    assert "| 25% |" in queue
+
+
+def test_a_mixed_scenario_lists_its_requests_one_by_one() -> None:
+    figures = report.LocustFigures(requests=10, failures=0, rps=2.0, p50=40, p95=60, p99=80)
+    result = report.Result(
+        scenario=scenarios.BY_NAME[scenarios.MIXED_PROFILE],
+        figures=figures,
+        queries_per_request=None,
+        peak_rss_mib=140,
+        by_request={"upload a photo": figures, "queue, first page": figures},
+    )
+    text = report.section(results=[result], header_lines=["run"])
+    assert "| upload a photo | 10 | 0 | 2.0 | 40 / 60 / 80 |" in text
+    assert text.index("queue, first page") < text.index("upload a photo")  # sorted by name
+    assert text.startswith(report.BEGIN)
+    assert text.endswith(report.END)
+
+
+def test_locust_rows_are_read_per_request(tmp_path: Path) -> None:
+    path = tmp_path / "run_stats.csv"
+    path.write_text(LOCUST_CSV)
+    assert report.read_locust_rows(path) == {
+        "queue": report.LocustFigures(requests=120, failures=0, rps=12.0, p50=21, p95=41, p99=75)
+    }
+
+
+def test_the_growth_table_gives_the_ratio_and_whether_the_goal_is_met(tmp_path: Path) -> None:
+    rows = [
+        report.GrowthRow("Officer queue, first page", 10.0, 14.0, small_p50=20, large_p50=22),
+        report.GrowthRow("Officer queue, last page", 10.0, 16.0),
+    ]
+    text = report.growth_table(rows, small=10_000, large=1_000_000)
+    assert text.startswith("Queue page at 1,000,000 vs 10,000 rows: ratio (goal ≤ 1.5×).")
+    assert "| Officer queue, first page | 10.0 | 14.0 | 1.40× | 20 | 22 | 1.10× | yes |" in text
+    assert "| Officer queue, last page | 10.0 | 16.0 | 1.60× |  |  |  | no |" in text
+    # Its own markers: the run's table and the growth table replace only themselves.
+    doc = tmp_path / "benchmarks.md"
+    report.write_between_markers(doc, report.section(results=[], header_lines=["the run"]))
+    growth = report.growth_section(rows=rows, small=10_000, large=1_000_000, header_lines=["growth 1"])
+    report.write_between_markers(doc, growth, begin=report.GROWTH_BEGIN, end=report.GROWTH_END)
+    growth = report.growth_section(rows=rows, small=10_000, large=1_000_000, header_lines=["growth 2"])
+    report.write_between_markers(doc, growth, begin=report.GROWTH_BEGIN, end=report.GROWTH_END)
+    text = doc.read_text()
+    assert "the run" in text
+    assert "growth 2" in text
+    assert "growth 1" not in text
+
+
+def test_the_defaults_run_the_goals_durations_and_an_unqueued_pass_per_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from benchmarks.bench import parse_args
+
+    for name in ("BENCH_DURATION", "BENCH_WRITE_DURATION", "BENCH_LATENCY_USERS", "BENCH_DRAFTS"):
+        monkeypatch.delenv(name, raising=False)
+    args = parse_args(["--workers", "3"])
+    assert (args.duration, args.write_duration, args.latency_users, args.latency_duration) == (30, 60, 3, 15)
+    # 50 complete applications a second for 60 s.
+    assert args.drafts >= 50 * 60
+    monkeypatch.setenv("BENCH_LATENCY_USERS", "0")
+    assert parse_args([]).latency_users == 0  # asked for no unqueued pass
+
+
+def test_the_mixed_profile_runs_citizens_and_officers_each_from_their_own_address() -> None:
+    mixed = scenarios.BY_NAME[scenarios.MIXED_PROFILE]
+    assert scenarios.user_classes(mixed) == ["MixedCitizen", "MixedOfficer"]
+    assert mixed.kind == "mixed"
+    assert scenarios.SCENARIOS[-1] == mixed  # last: it needs a server of its own
+    addresses = {scenarios.client_address(n) for n in range(70_000)}
+    assert len(addresses) == 70_000
+    assert scenarios.client_address(0) == "198.18.0.0"
+    assert scenarios.client_address(2**17 - 1) == "198.19.255.255"
+    with pytest.raises(ValueError, match="131,072"):
+        scenarios.client_address(2**17)
