@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
@@ -99,15 +100,18 @@ def audit_record(
 def client_ip(request: HttpRequest) -> str | None:
     """The address the request came from, or None when it is missing or malformed.
 
-    REMOTE_ADDR only, for now. Behind the production reverse proxy REMOTE_ADDR is the
-    proxy's address; a proxy-aware version (the client address from X-Forwarded-For,
-    trusted only from the configured proxies) comes with the deployment work.
+    Proxy-aware exactly as allauth's rate limits are (``ALLAUTH_TRUSTED_PROXY_COUNT`` /
+    ``ALLAUTH_TRUSTED_CLIENT_IP_HEADER``, docs/configuration.md): behind the production reverse
+    proxy the client's address, not the proxy's; with neither set, ``REMOTE_ADDR``.
     """
-    remote_addr = request.META.get("REMOTE_ADDR")
-    if not remote_addr:
+    from allauth.account.adapter import get_adapter
+
+    try:
+        address = get_adapter(request).get_client_ip(request)
+    except (PermissionDenied, ImproperlyConfigured):
         return None
     try:
-        return str(ipaddress.ip_address(remote_addr))
+        return str(ipaddress.ip_address(address))
     except ValueError:
         return None
 

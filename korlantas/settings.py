@@ -267,6 +267,12 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if ALLOW_HTTP else "https"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Behind a reverse proxy the client's address comes from X-Forwarded-For (the entry the given
+# number of trusted proxies from the right) or from a header the proxy alone sets. allauth's rate
+# limits, the portal's own limits and the audit trail all read it this way (audit.services.client_ip).
+# Left at 0 behind a proxy, every visitor shares the proxy's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
 ACCOUNT_RATE_LIMITS = {
     # Our own actions, limited with allauth's limiter on the same Redis cache.
     "send_phone_code": "1/m/user,5/h/user",
@@ -365,6 +371,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True
+# Dates day first in English too ("7 May 1990", "07/05/1990"): korlantas/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["korlantas.formats"]
 
 # --- Static files and media -------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -372,8 +380,17 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploads are never served by URL: only through views that check who is asking.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Several machines need one shared store for uploads and documents (docs/operations.md,
+# "Scale-out"): either MEDIA_ROOT on a shared file system, or an object store through a storage
+# backend installed alongside (e.g. django-storages' S3 backend) named here with its options.
+MEDIA_STORAGE_BACKEND = env.str(
+    "MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+MEDIA_STORAGE_OPTIONS = env.json("MEDIA_STORAGE_OPTIONS", default={})
+if not isinstance(MEDIA_STORAGE_OPTIONS, dict):
+    raise ImproperlyConfigured("MEDIA_STORAGE_OPTIONS must be a JSON object")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": MEDIA_STORAGE_BACKEND, "OPTIONS": MEDIA_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

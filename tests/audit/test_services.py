@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 import pytest
 import time_machine
@@ -174,7 +175,7 @@ def test_action_names() -> None:
         assert len(value) <= 64
 
 
-def test_client_ip_uses_remote_addr_only() -> None:
+def test_client_ip_uses_remote_addr_when_no_proxy_is_trusted() -> None:
     factory = RequestFactory()
     assert client_ip(factory.get("/", REMOTE_ADDR="198.51.100.7")) == "198.51.100.7"
     assert client_ip(factory.get("/", REMOTE_ADDR="2001:db8::1")) == "2001:db8::1"
@@ -182,6 +183,22 @@ def test_client_ip_uses_remote_addr_only() -> None:
     assert client_ip(spoofed) == "198.51.100.7"
     assert client_ip(factory.get("/", REMOTE_ADDR="")) is None
     assert client_ip(factory.get("/", REMOTE_ADDR="garbage")) is None
+
+
+def test_client_ip_behind_trusted_proxies_is_the_client_address(settings: Any) -> None:
+    """Behind the reverse proxy the audit trail, the fraud signals and the rate limits see the
+    client, not the proxy; only as many X-Forwarded-For entries as there are trusted proxies
+    count from the right, so a forged left-most entry changes nothing."""
+    factory = RequestFactory()
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    forwarded = factory.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+    assert client_ip(forwarded) == "203.0.113.9"
+    assert client_ip(factory.get("/", REMOTE_ADDR="10.0.0.2")) == "10.0.0.2"
+    assert client_ip(factory.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="junk")) is None
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
+    real_ip = factory.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_REAL_IP="198.51.100.20")
+    assert client_ip(real_ip) == "198.51.100.20"
 
 
 @pytest.mark.django_db

@@ -242,3 +242,32 @@ def test_a_malformed_pii_key_stops_the_start() -> None:
     result = run_python(LOAD_SETTINGS, {**PRODUCTION_ENV, "PII_ENCRYPTION_KEYS": "k1:dG9vLXNob3J0"})
     assert result.returncode != 0
     assert "32 bytes" in result.stderr.splitlines()[-1]
+
+
+def test_the_media_store_is_configurable_for_several_machines() -> None:
+    """Scale-out (docs/operations.md): uploads and documents go to the storage backend and
+    options the environment names, e.g. an object store shared by every machine."""
+    options = {"location": "/srv/shared/korlantas-media", "file_permissions_mode": 416}
+    code = (
+        "import django, json; django.setup();"
+        "from django.core.files.storage import storages; store = storages['default'];"
+        "print(json.dumps([type(store).__name__, str(store.location), store.file_permissions_mode]))"
+    )
+    env = {
+        **PRODUCTION_ENV,
+        "MEDIA_STORAGE_BACKEND": "django.core.files.storage.FileSystemStorage",
+        "MEDIA_STORAGE_OPTIONS": json.dumps(options),
+    }
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "FileSystemStorage",
+        "/srv/shared/korlantas-media",
+        416,
+    ]
+
+
+def test_media_storage_options_must_be_a_json_object() -> None:
+    result = run_python(LOAD_SETTINGS, {**PRODUCTION_ENV, "MEDIA_STORAGE_OPTIONS": "[1, 2]"})
+    assert result.returncode != 0
+    assert "MEDIA_STORAGE_OPTIONS must be a JSON object" in result.stderr
