@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import CitizenProfile, User
 from applications.selectors import staff_scope
@@ -52,16 +53,27 @@ def verifications_of(*, document: IssuedDocument, limit: int = VERIFICATIONS_LIS
 
 
 def document_by_token(token: str) -> IssuedDocument | None:
-    """The document a verification token names, with its holder's profile (for the masked name).
+    """The document a verification token names, with its application and office (what the
+    kinds' verification fields read) and the holder's name as on the e-KTP in
+    ``holder_full_name`` ("" without a profile; see ``verified_holder_name``).
 
     Exactly one query, whatever ``token`` is: a wrong token and a malformed one cannot be told
-    apart by the work done."""
+    apart by the work done. The name is one column of the same query: the holder's account and
+    profile are not loaded, and the token is unique, so nothing is sorted."""
     lookup = token if TOKEN_SHAPE.fullmatch(token) else UNMATCHABLE_LOOKUP
-    return (
-        IssuedDocument.objects.select_related("holder__citizen_profile", "application__handling_office")
+    found = list(
+        IssuedDocument.objects.select_related("application__handling_office")
+        .annotate(holder_full_name=Coalesce(F("holder__citizen_profile__full_name"), Value("")))
         .filter(verification_token=lookup)
-        .first()
+        .order_by()[:1]
     )
+    return found[0] if found else None
+
+
+def verified_holder_name(document: IssuedDocument) -> str:
+    """The holder's name read by ``document_by_token`` ("" when the holder has no profile)."""
+    name: str | None = getattr(document, "holder_full_name", None)
+    return name or ""
 
 
 def document_for_staff(*, user: User, public_id: uuid.UUID) -> IssuedDocument | None:

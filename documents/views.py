@@ -106,7 +106,9 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         {
             "document": document,
             "kind": kind,
-            "holder": selectors.masked_name(selectors.holder_name(document)) if kind.shows_holder else "",
+            "holder": selectors.masked_name(selectors.verified_holder_name(document))
+            if kind.shows_holder
+            else "",
             # Only a fixed system reason ("the application was cancelled"), never a supervisor's text.
             "public_reason": public_reason(document),
         },

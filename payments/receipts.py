@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -107,8 +108,16 @@ def receipt_verification_fields(document: IssuedDocument) -> list[tuple[Label, A
     """What the public page confirms: the billing code, service, total and the day it was
     paid. No name (the page shows the holder's, masked), no NIK, no bank reference."""
     application = _application(document)
-    bill = _bill(document)
-    paid_at = _paid_at(bill, _applied_payment(bill))
+    # One query (the public page is read often): the bill with its applied payment's time.
+    applied = Payment.objects.filter(bill=OuterRef("pk"), disposition=Payment.Disposition.APPLIED)
+    bill = (
+        Bill.objects.filter(billing_code=document.reference, application_id=application.pk)
+        .annotate(applied_paid_at=Subquery(applied.order_by("-received_at", "-pk").values("paid_at")[:1]))
+        .only("billing_code", "total", "paid_at")
+        .get()
+    )
+    moment = bill.applied_paid_at or bill.paid_at  # as _paid_at: the payment's time, else the bill's
+    paid_at = timezone.localtime(moment, JAKARTA) if moment is not None else None
     return [
         (_("Billing code"), bill.billing_code),
         (_("Service"), _service_name(application)),

@@ -11,6 +11,7 @@ application since when, and hand a claim to another officer from there.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,7 +40,7 @@ from applications.forms import (
     ReassignForm,
     VersionForm,
 )
-from applications.models import Application
+from applications.models import STATUS_LABELS, Application
 from applications.registry import UnknownService, get_service
 from applications.services import (
     StaleApplication,
@@ -52,6 +55,7 @@ from korlantas.lib.http import AuthenticatedHttpRequest
 from offices.workdays import add_working_days
 
 QUEUE_PAGE_SIZE = 25
+QUEUE_FILTER_FIELDS = ("service", "status", "older_than_days", "overdue")
 CLAIMS_PAGE_SIZE = 100
 
 
@@ -68,6 +72,22 @@ class QueueRow:
     can_claim: bool
     can_release: bool
     officers: list[User]  # those a supervisor may hand the claim to; empty for others
+    # Shown as they are: built once per page, not by template tags in every row.
+    review_url: str = ""
+    action_urls: tuple[str, str, str] = ("", "", "")  # claim, release, reassign
+    status_label: str = ""
+    due_date_text: str = ""
+    officer_email: str = ""
+
+
+# A stand-in public id: each row's URLs are the page's reversed once, with its own id put in.
+_ID_SLOT = uuid.UUID(int=0)
+_ROW_URL_NAMES = (
+    "applications:review",
+    "applications:queue_claim",
+    "applications:queue_release",
+    "applications:queue_reassign",
+)
 
 
 def _queue_rows(
@@ -79,24 +99,43 @@ def _queue_rows(
     today = clock.today()
     # One holiday query per page, whatever the rows.
     soon_until = add_working_days(today, 1)
+    slot = str(_ID_SLOT)
+    url_patterns = [reverse(name, args=[_ID_SLOT]) for name in _ROW_URL_NAMES]
+    # Labels and dates repeat from row to row: each is translated or formatted once per page.
+    service_names: dict[str, str | Promise] = {}
+    status_labels: dict[str, str] = {}
+    dates: dict[dt.date, str] = {}
     rows = []
     for application in applications:
-        try:
-            service_name: str | Promise = get_service(application.service_code).name
-        except UnknownService:
-            service_name = application.service_code
+        code = application.service_code
+        if code not in service_names:
+            try:
+                service_names[code] = str(get_service(code).name)
+            except UnknownService:
+                service_names[code] = code
+        status = application.status
+        if status not in status_labels:
+            status_labels[status] = str(STATUS_LABELS.get(status, status))
+        due = application.due_date
+        if due is not None and due not in dates:
+            dates[due] = date_format(due, "SHORT_DATE_FORMAT")
         try:
             applicant_name = application.applicant.citizen_profile.full_name
         except CitizenProfile.DoesNotExist:
             applicant_name = ""
         in_review = application.status == "in_review"
+        public_id = str(application.public_id)
+        review_url, claim_url, release_url, reassign_url = (
+            pattern.replace(slot, public_id) for pattern in url_patterns
+        )
+        officer = application.assigned_officer
         rows.append(
             QueueRow(
                 application=application,
-                service_name=service_name,
+                service_name=service_names[code],
                 applicant_name=applicant_name,
-                overdue=application.due_date is not None and application.due_date < today,
-                due_soon=application.due_date is not None and today <= application.due_date <= soon_until,
+                overdue=due is not None and due < today,
+                due_soon=due is not None and today <= due <= soon_until,
                 can_claim=application.status == "queued",
                 can_release=in_review and (is_supervisor or application.assigned_officer_id == user.pk),
                 officers=(
@@ -104,12 +143,51 @@ def _queue_rows(
                     if in_review and is_supervisor
                     else []
                 ),
+                review_url=review_url,
+                action_urls=(claim_url, release_url, reassign_url),
+                status_label=status_labels[application.status],
+                due_date_text=dates[due] if due is not None else "",
+                officer_email=officer.email if officer is not None else "",
             )
         )
     return rows, is_supervisor
 
 
+@functools.lru_cache(maxsize=64)
+def _filter_field_groups(
+    language: str | None, bound: bool, values: tuple[str | None, ...]
+) -> tuple[str, ...]:
+    """The filter fields' HTML for valid (or no) filters: the same for everyone who asks for
+    them in a language, so it is rendered once per process (the choices are the registry's
+    services and the queue's states, fixed once the apps are loaded). ``language`` is only
+    the key: the active one renders."""
+    data = {name: value for name, value in zip(QUEUE_FILTER_FIELDS, values, strict=True) if value is not None}
+    form = QueueFilterForm(data if bound else None)
+    return tuple(str(form[name].as_field_group()) for name in QUEUE_FILTER_FIELDS)
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_search_field(language: str | None) -> str:
+    return str(QueueSearchForm()["text"].as_field_group())
+
+
+def _filter_fields(filter_form: QueueFilterForm) -> tuple[str, ...]:
+    if filter_form.is_bound and not filter_form.is_valid():
+        # With the errors, as typed: rendered for this request only.
+        return tuple(str(filter_form[name].as_field_group()) for name in QUEUE_FILTER_FIELDS)
+    values = tuple(filter_form.data.get(name) for name in QUEUE_FILTER_FIELDS)
+    return _filter_field_groups(get_language(), filter_form.is_bound, values)
+
+
+def _search_field(search_form: QueueSearchForm) -> str:
+    if search_form.is_bound:
+        return str(search_form["text"].as_field_group())
+    return _empty_search_field(get_language())
+
+
 def _render_queue(request: AuthenticatedHttpRequest, context: dict[str, Any]) -> HttpResponse:
+    context["filter_fields"] = _filter_fields(context["filter_form"])
+    context["search_field"] = _search_field(context["search_form"])
     return render(request, "applications/queue.html", context)
 
 

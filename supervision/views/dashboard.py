@@ -4,20 +4,29 @@ a CSV of every table (``?export=<table>``).
 
 An office supervisor sees their office; a Polda supervisor sees the whole Polda with a table of
 its offices, and ``?office=<public_id>`` narrows to one of them. Any other office is a 404.
-Figures come from ``supervision.metrics`` (a fixed number of queries, whatever the rows).
+Figures come from ``supervision.metrics`` (a fixed number of queries, whatever the rows) and
+are kept in the cache for ``FIGURES_SECONDS`` per set of offices (an office, a Polda, or one office
+of it): the page and its CSV exports show the same figures, with the time they were read
+("Figures as of HH:MM"). The cache holds numbers, codes and dates only; every request renders them
+in its own language (docs/architecture.md §18).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -35,6 +44,10 @@ from supervision import charts, eta, metrics
 from supervision.scope import supervised_scope
 
 NOTHING_YET = _("Nothing yet.")
+# How long the figures of a set of offices are reused: a supervisor's dashboard may be a minute old.
+FIGURES_SECONDS = 60
+FIGURES_CACHE_VERSION = 1  # raise when the cached figures change shape
+REVIEW_URL_PLACEHOLDER = uuid.UUID(int=0)
 
 
 @dataclass(frozen=True)
@@ -58,12 +71,35 @@ class Table:
     empty: Promise = NOTHING_YET
 
     @property
+    def body(self) -> SafeString:
+        """The rows as HTML (``<tbody>``'s content), drawn here rather than by a template loop:
+        hundreds of cells cost a template far more than ``format_html`` (issue 12)."""
+        if not self.rows:
+            return format_html('<tr><td colspan="{}">{}</td></tr>', len(self.headers), self.empty)
+        return format_html_join("\n", "{}", ((_row_html(row),) for row in self.rows))
+
+    @property
     def columns(self) -> list[tuple[Promise | str, bool]]:
         """Each header with whether its column holds numbers (aligned right, as its cells)."""
         numeric = [cell.numeric for cell in self.rows[0]] if self.rows else []
         return [
             (header, index < len(numeric) and numeric[index]) for index, header in enumerate(self.headers)
         ]
+
+
+ROW_HEADER = '<th scope="row" class="text-nowrap">{}</th>'
+NUMBER_CELL = '<td class="text-end text-nowrap">{}</td>'
+TEXT_CELL = "<td>{}</td>"
+
+
+def _row_html(row: list[Cell]) -> SafeString:
+    """A row: its first cell the row's header, numbers aligned right (as their column headers).
+    One ``format_html`` per row, its format made of the constants above: every value is escaped."""
+    markup = [ROW_HEADER, *[NUMBER_CELL if cell.numeric else TEXT_CELL for cell in row[1:]]]
+    values = [
+        format_html('<a href="{}">{}</a>', cell.url, cell.text) if cell.url else cell.text for cell in row
+    ]
+    return format_html("<tr>" + "".join(markup) + "</tr>", *values)
 
 
 def _number(value: int) -> Cell:
@@ -98,10 +134,11 @@ def service_name(code: str) -> str:
 
 @dataclass
 class Figures:
-    """Everything the page shows, read once (a fixed number of queries)."""
+    """Everything the page shows, read once (a fixed number of queries) or from the cache."""
 
     offices: list[Office]
     office_names: dict[int, str]
+    as_of: dt.datetime  # when the figures were read from the database
     window: metrics.Window
     backlog: list[metrics.ServiceBacklog]
     overdue_total: int
@@ -117,26 +154,51 @@ class Figures:
     several_offices: bool
 
 
-def read_figures(offices: list[Office], *, overview: bool) -> Figures:
-    ids = [office.pk for office in offices]
+def _measured(ids: list[int], *, overview: bool) -> dict[str, Any]:
+    """The figures of the offices ``ids``, read from the database: numbers, codes and dates
+    (nothing translated, no model instance), so they can be kept in the cache as they are."""
     window = metrics.Window(today=clock.today())
     counts = metrics.backlog(ids, window.today)
+    return {
+        "as_of": clock.now(),
+        "window": window,
+        "backlog": metrics.backlog_by_service(counts),
+        "overdue_total": sum(count.overdue for count in counts),
+        "overdue": metrics.overdue_items(ids, window.today, limit=metrics.OVERDUE_LIMIT),
+        "throughput": metrics.throughput(ids, window),
+        "decision_times": metrics.payment_to_decision(ids, window),
+        "delivery_times": metrics.payment_to_delivery(ids, window),
+        "officers": metrics.officers(ids, window),
+        "payments": metrics.payment_totals(ids, window),
+        "delivery": metrics.delivery(ids, window),
+        "accuracy": eta.accuracy_for(office_ids=ids),
+        "summaries": metrics.office_summaries(ids, window) if overview else None,
+    }
+
+
+def figures_cache_key(ids: list[int], *, overview: bool, today: dt.date) -> str:
+    """The same offices, the same kind of page and the same day share their figures: a Polda's
+    supervisors share the Polda's, and an office's supervisors share the office's."""
+    offices = ",".join(str(pk) for pk in sorted(ids))
+    kind = "polda" if overview else "offices"
+    return f"supervision:dashboard:v{FIGURES_CACHE_VERSION}:{kind}:{today.isoformat()}:{offices}"
+
+
+def read_figures(offices: list[Office], *, overview: bool) -> Figures:
+    """The figures of ``offices``: from the cache when read in the last ``FIGURES_SECONDS``,
+    otherwise from the database (and then kept). The offices themselves are the caller's."""
+    ids = [office.pk for office in offices]
+    key = figures_cache_key(ids, overview=overview, today=clock.today())
+    measured: dict[str, Any] | None = cache.get(key)
+    # The age is checked on the project clock too (the cache's expiry runs on Redis's own).
+    if measured is None or clock.now() - measured["as_of"] >= dt.timedelta(seconds=FIGURES_SECONDS):
+        measured = _measured(ids, overview=overview)
+        cache.set(key, measured, FIGURES_SECONDS)
     return Figures(
         offices=offices,
         office_names={office.pk: office.name for office in offices},
-        window=window,
-        backlog=metrics.backlog_by_service(counts),
-        overdue_total=sum(count.overdue for count in counts),
-        overdue=metrics.overdue_items(ids, window.today, limit=metrics.OVERDUE_LIMIT),
-        throughput=metrics.throughput(ids, window),
-        decision_times=metrics.payment_to_decision(ids, window),
-        delivery_times=metrics.payment_to_delivery(ids, window),
-        officers=metrics.officers(ids, window),
-        payments=metrics.payment_totals(ids, window),
-        delivery=metrics.delivery(ids, window),
-        accuracy=eta.accuracy_for(office_ids=ids),
-        summaries=metrics.office_summaries(ids, window) if overview else None,
         several_offices=len(ids) > 1,
+        **measured,
     )
 
 
@@ -164,8 +226,10 @@ def overdue_table(figures: Figures) -> Table:
         headers.append(_("Office"))
     headers += [_("Service"), _("Status"), _("Due date"), _("Working days overdue"), _("Assigned officer")]
     table = Table("overdue", _("Past their due date"), headers, empty=_("Nothing is past its due date."))
+    # One reverse() for the list, not one per row: the public id is the address's only variable.
+    review_url = reverse("applications:review", args=[REVIEW_URL_PLACEHOLDER])
     for item in figures.overdue:
-        row = [Cell(item.reference, url=reverse("applications:review", args=[item.public_id]))]
+        row = [Cell(item.reference, url=review_url.replace(str(REVIEW_URL_PLACEHOLDER), item.public_id))]
         if figures.several_offices:
             row.append(Cell(figures.office_names.get(item.office_id, "")))
         row += [

@@ -392,3 +392,24 @@ def test_the_number_of_queries_does_not_grow_with_the_slots(
     with_ten = _queries_for_booking_page(signed_in, awaiting)
     assert (with_one[1], with_ten[1]) == (1, 10)
     assert with_ten[0] == with_one[0] == 6  # with the header's unread count
+
+
+def _queries_for_detail_page(client: Client, application: Application) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(detail_url(application))
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_application_page_asks_for_the_booking_only_when_there_is_one(
+    awaiting: Application, samsat: Office, officer: User, applicant: User, signed_in: Client
+) -> None:
+    without = _queries_for_detail_page(signed_in, awaiting)
+    booking_create(application_id=awaiting.pk, slot_id=publish(samsat, actor=officer).pk, citizen=applicant)
+    with_booking = _queries_for_detail_page(signed_in, awaiting)
+    # The application (with whether it has a live booking), attachments, history, the panels'
+    # and timeline's own reads, the header's roles and unread count; the booking only when booked.
+    assert with_booking == without + 1
+    for number in range(3):
+        publish(samsat, days=4 + number, actor=officer)
+    assert _queries_for_detail_page(signed_in, awaiting) == with_booking

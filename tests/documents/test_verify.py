@@ -354,3 +354,37 @@ def test_each_client_has_a_budget_spent_before_the_lookup(
     # Another client has a budget of its own; a forged X-Forwarded-For does not make one.
     assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.77").status_code == 429
     assert client.get(url, REMOTE_ADDR="198.51.100.9").status_code == 200
+
+
+def test_the_page_costs_two_queries_and_the_holder_is_read_with_the_document(
+    client: Client,
+    document: IssuedDocument,
+    test_card_kind: registry.DocumentKind,
+    django_assert_num_queries: Any,
+) -> None:
+    """The document with the holder's name in one query, then the log's INSERT (the test kind's
+    fields read nothing; the rate limit is in Redis)."""
+    with django_assert_num_queries(2) as captured:
+        response = client.get(verify_url(document.verification_token))
+    assert response.status_code == 200
+    assert masked_name("Siti Rahmawati") in page(response)
+    assert captured.captured_queries[1]["sql"].startswith('INSERT INTO "documents_verification"')
+
+
+def test_a_holder_without_profile_shows_a_dash(client: Client, test_card_kind: registry.DocumentKind) -> None:
+    bare = IssuedDocument.objects.create(
+        kind="test_card", holder=User.objects.create_user(email="tanpa.profil@example.id"), reference="TST-1"
+    )
+    assert '<dd class="col-sm-8 font-monospace">—</dd>' in page(
+        client.get(verify_url(bare.verification_token))
+    )
+
+
+def test_both_rates_count_and_the_first_one_spent_refuses(
+    client: Client, document: IssuedDocument, settings: Any
+) -> None:
+    """Two rates, as configured in production (a minute's and an hour's): whichever is spent refuses."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "verify_document": "5/m/ip,2/h/ip"}
+    url = verify_url(document.verification_token)
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    assert Verification.objects.count() == 2

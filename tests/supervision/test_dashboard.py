@@ -51,6 +51,8 @@ NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=JAKARTA)
 # deliveries, the estimate accuracy; a Polda's overview adds one.
 OFFICE_PAGE_QUERIES = 13
 POLDA_PAGE_QUERIES = 14
+# Within a minute, the same offices' figures come from the cache: user, roles, offices in scope.
+CACHED_PAGE_QUERIES = 3
 
 _subjects = itertools.count(100)
 
@@ -219,6 +221,15 @@ def test_an_office_supervisors_figures_are_the_hand_worked_ones(
     assert len(page_queries(captured)) == OFFICE_PAGE_QUERIES
     page = response.content.decode()
     ref = history.references
+    # The time the figures were read (10:00 in Jakarta), and the same page again from the cache.
+    assert "Figures as of 10:00." in page
+    with django_assert_num_queries(CACHED_PAGE_QUERIES, exact=False) as captured:
+        again = client.get(URL)
+    assert len(page_queries(captured)) == CACHED_PAGE_QUERIES
+    assert (
+        again.content.decode().split("</main>")[0].split("<main")[1]
+        == page.split("</main>")[0].split("<main")[1]
+    )
 
     # Backlog: queued C0, B1, B3, B2 in review, and A1, A2, A4 approved (waiting to be issued,
     # due 23 Mar) → 7 open, 3 of them past due (C0, B1, B2).
@@ -453,6 +464,12 @@ def test_the_query_count_does_not_grow_with_the_rows(
         assert response.status_code == 200
         assert len(page_queries(captured)) == expected
         assert f'id="figure-overdue">{2 * count * 2}</dd>' in response.content.decode()
+        # Served from the cache, the page costs the same few queries whatever the rows.
+        with django_assert_num_queries(CACHED_PAGE_QUERIES, exact=False) as captured:
+            response = browser.get(URL)
+        assert response.status_code == 200
+        assert len(page_queries(captured)) == CACHED_PAGE_QUERIES
+        assert f'id="figure-overdue">{2 * count * 2}</dd>' in response.content.decode()
 
 
 def test_the_past_due_list_is_cut_and_says_so(client: Client, history: History) -> None:
@@ -479,3 +496,43 @@ def test_the_estimate_accuracy_panel(client: Client, samsat: Office, monkeypatch
     # 3 of 4 on time: 3 × 100 / 4 = 75.0 %.
     assert "4 decisions had an estimate; 3 were decided on or before the estimated date (75.0 %)." in page
     assert "Average error: 0.5 working days." in page
+
+
+def test_the_figures_are_a_minute_old_at_most_and_the_csv_shows_the_same(
+    client: Client, service: Any, samsat: Office, traveller: Any
+) -> None:
+    """Read once, the figures serve the page and its CSV exports for a minute (with the time
+    they were read), then are read again."""
+    signed_in(client, make_staff(roles.SUPERVISOR, office=samsat))
+    citizen = UserFactory()
+    paid(citizen, samsat)
+    page = client.get(URL).content.decode()
+    assert '<dd class="supervision-figure mb-0" id="figure-open">1</dd>' in page
+    assert "Figures as of 10:00." in page
+
+    at(traveller, TODAY, 10, 0)
+    traveller.shift(dt.timedelta(seconds=59))
+    paid(citizen, samsat)  # a second open application, not yet in the figures
+    page = client.get(URL).content.decode()
+    assert '<dd class="supervision-figure mb-0" id="figure-open">1</dd>' in page
+    assert "Figures as of 10:00." in page
+    assert csv_rows(client, "?export=backlog")[1][-2] == "1"
+
+    traveller.shift(dt.timedelta(seconds=61))  # 10:02: read again
+    page = client.get(URL).content.decode()
+    assert '<dd class="supervision-figure mb-0" id="figure-open">2</dd>' in page
+    assert "Figures as of 10:02." in page
+    assert csv_rows(client, "?export=backlog")[1][-2] == "2"
+
+
+def test_each_set_of_offices_has_figures_of_its_own(client: Client, history: History) -> None:
+    """The cache is per set of offices: an office's supervisor, the Polda's and the Polda's
+    view of one office each see their own figures, whichever was read first."""
+    polda = signed_in(Client(), make_polda_supervisor(history.office))
+    office = signed_in(client, make_staff(roles.SUPERVISOR, office=history.office))
+    open_figure = '<dd class="supervision-figure mb-0" id="figure-open">{}</dd>'
+    assert open_figure.format(9) in polda.get(URL).content.decode()
+    assert open_figure.format(7) in office.get(URL).content.decode()
+    narrowed = polda.get(URL, {"office": str(history.sister_office.public_id)}).content.decode()
+    assert open_figure.format(2) in narrowed
+    assert open_figure.format(9) in polda.get(URL).content.decode()
