@@ -78,6 +78,18 @@ def _seed_for(
         )
 
 
+# The registry also knows people who have no account yet: licences keyed by NIK alone, theirs
+# once someone signs up with that NIK and verifies it. The browser journey of a SIM C renewal
+# (tests/e2e/test_sim_renewal_journey.py) signs such a person up: Ratna Kusumawati, born 14 Aug 1991
+# (NIK 317101 540891 0131), whose SIM C expires in 30 days. Nobody else uses this NIK.
+REGISTRY_ONLY: dict[str, list[tuple[str, int, str, str]]] = {
+    "3171015408910131": [(SimClass.C, 30, "31710614150131", Licence.State.ACTIVE)],
+    # The failed-delivery journey (tests/e2e/test_failed_delivery_journey.py): Hendra Gunawan,
+    # born 22 Mar 1987 (NIK 317101 220387 0466), whose SIM A expires in 40 days.
+    "3171012203870466": [(SimClass.A, 40, "31710322870466", Licence.State.ACTIVE)],
+}
+
+
 def seed_demo_licences() -> list[str]:
     office = _satpas()
     lines: list[str] = []
@@ -85,4 +97,6 @@ def seed_demo_licences() -> list[str]:
         licences = DEMO_LICENCES.get(local)
         if licences:
             lines.extend(_seed_for(nik, f"{local}@{DOMAIN}", licences, office))
+    for nik, licences in REGISTRY_ONLY.items():
+        lines.extend(_seed_for(nik, f"NIK ••••{nik[-4:]} (no account)", licences, office))
     return lines

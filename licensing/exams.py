@@ -90,7 +90,8 @@ EXAM_LABELS: dict[str, Reason] = {THEORY: _("Theory exam"), PRACTICAL: _("Practi
 class ExamResultRefused(BookingRefused):
     """``exam_result_record`` refused. Codes: ``not_exam_application``, ``wrong_exam``,
     ``invalid_score``, ``invalid_result``, ``theory_not_passed``, ``already_passed`` (and the
-    core's ``BookingRefused`` codes: ``not_office_staff``, ``wrong_state``, ``too_early``)."""
+    core's ``BookingRefused`` codes: ``not_office_staff``, ``wrong_state``, ``too_early``).
+    ``use_exam_result``: the core's attendance form recorded an exam as attended."""
 
 
 # --- progress -----------------------------------------------------------------------------
@@ -513,14 +514,35 @@ def _check_exam_booking(*, application_id: int, booking_id: int, **_ids: int) ->
         )
 
 
+def _check_exam_attendance(*, application_id: int, booking_id: int, **_ids: int) -> None:
+    """In the attendance's transaction (``attendance_recorded``): an exam's result comes from
+    ``exam_result_record`` (the theory score against the pass mark, the practical exam's
+    result); the core's attendance form may only record that the applicant did not come."""
+    booking = Booking.objects.select_related("application", "slot").get(pk=booking_id)
+    if booking.slot.kind not in EXAM_OF_KIND or not _is_exam_application(booking.application):
+        return
+    data = booking.outcome_data if isinstance(booking.outcome_data, dict) else {}
+    if booking.state == Booking.State.ATTENDED and data.get("exam") != EXAM_OF_KIND[booking.slot.kind]:
+        raise ExamResultRefused(
+            "use_exam_result",
+            _(
+                "Record the result of an exam in the Exams panel: the theory score, "
+                "or the result of the practical exam."
+            ),
+        )
+
+
 # --- the officer's panel ------------------------------------------------------------------
 
 
 def register() -> None:
-    """Called once from LicensingConfig.ready(): the booking check and the review panel."""
+    """Called once from LicensingConfig.ready(): the booking and attendance checks and the
+    review panel."""
     from licensing import views_exams
 
     for name in ("booking_created", "booking_rescheduled"):
         events.unlisten_event(name, _check_exam_booking)
         events.listen_event(name, _check_exam_booking)
+    events.unlisten_event("attendance_recorded", _check_exam_attendance)
+    events.listen_event("attendance_recorded", _check_exam_attendance)
     events.register_review_panel(views_exams.exam_panel)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from applications.forms import (
     VersionForm,
 )
 from applications.models import Application
-from applications.registry import UnknownService, get_service
+from applications.registry import DeliveryChoice, UnknownService, get_service
 from applications.services import (
     StaleApplication,
     TransitionRefused,
@@ -48,6 +48,10 @@ NEXT_STEPS: dict[str, Promise] = {
     "expired": _("The application expired because it was not paid in time. You may submit a new one."),
     "cancelled": _("You cancelled the application."),
 }
+# Issued for collection: nothing is on its way, the document waits at the office.
+ISSUED_FOR_COLLECTION: Promise = _(
+    "The document is issued. Collect it at the office that handled your application."
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,10 @@ def my_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_GET
 def application_detail(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    application = own_application(request, public_id)
+    found = selectors.application_page_of(applicant=request.user, public_id=public_id)
+    if found is None:
+        raise Http404  # someone else's application, as if it did not exist (``own_application``)
+    application, has_live_booking = found
     attachments = list(selectors.attachments_of(application=application))
     try:
         service = get_service(application.service_code)
@@ -85,11 +92,15 @@ def application_detail(request: AuthenticatedHttpRequest, public_id: uuid.UUID) 
         {
             "application": application,
             "service_name": service_name(application),
-            "next_step": NEXT_STEPS.get(application.status, ""),
+            "next_step": (
+                ISSUED_FOR_COLLECTION
+                if application.status == "issued" and application.delivery_choice == DeliveryChoice.COLLECTION
+                else NEXT_STEPS.get(application.status, "")
+            ),
             "timeline": selectors.application_timeline(application=application),
             "panels": selectors.citizen_panels(application=application, viewer=request.user),
             "attachments": attachments,
-            "booking": selectors.active_booking(application=application),
+            "booking": selectors.active_booking(application=application) if has_live_booking else None,
             "can_cancel": citizen_may(application, "cancel"),
             # The draft's checklist, or what an officer asked to correct (views/drafts.py).
             "progress": (

@@ -3,6 +3,7 @@ Someone else's application is a 404; the list's number of queries does not grow 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -13,8 +14,9 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.models import User
-from applications import events
+from applications import events, registry
 from applications.models import Application, StatusChange
+from applications.services import application_create
 from offices.models import Office
 from tests.accounts.factories import make_profile, make_staff
 from tests.applications.conftest import ServiceUnderTest, act, make_application, to_status
@@ -151,6 +153,38 @@ def test_detail_shows_the_application_and_its_history(
     assert "Awaiting payment" in body
     assert response.context["can_cancel"]
     assert cancel_url(application) in body
+
+
+@pytest.mark.parametrize(
+    ("delivery", "next_step"),
+    [
+        ("courier", "The document is issued and on its way to you."),
+        ("collection", "The document is issued. Collect it at the office that handled your application."),
+    ],
+)
+def test_an_issued_document_to_collect_is_not_on_its_way(
+    service: ServiceUnderTest,
+    samsat: Office,
+    officer: User,
+    applicant: User,
+    signed_in: Client,
+    delivery: str,
+    next_step: str,
+) -> None:
+    # The tests' service with collection at the office offered too.
+    registry.unregister_service(service.definition.code)
+    registry.register_service(
+        dataclasses.replace(service.definition, delivery_choices=("courier", "collection"))
+    )  # the ``service`` fixture unregisters it
+    draft = application_create(
+        applicant=applicant,
+        service_code=service.definition.code,
+        subject="B 1234 ABC",
+        delivery_choice=delivery,
+    )
+    application = to_status(draft, "issued", citizen=applicant, officer=officer, office=samsat)
+    response = signed_in.get(detail_url(application))
+    assert response.context["next_step"] == next_step
 
 
 @pytest.fixture

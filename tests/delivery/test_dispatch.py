@@ -224,6 +224,9 @@ def test_the_dispatch_page_suggests_by_area_then_load_and_creates_the_run(
 
     page = client.get(response["Location"]).content.decode()
     assert parcel.label_code in page
+    # The parcel's state in words, not its code.
+    assert "To pick up" in page
+    assert "<td>assigned</td>" not in page
     manifest = client.get(reverse("delivery:office_manifest", kwargs={"public_id": run.public_id}))
     assert manifest.status_code == 200
     assert manifest["Content-Type"] == "application/pdf"

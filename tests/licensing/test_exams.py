@@ -204,7 +204,7 @@ def test_the_retake_window_counts_working_days_across_a_holiday(
     traveller.move_to(at(day_15, 8))
     assert exams.allowed_exam_kinds(awaiting) == ()
     assert not exams.exam_progress(awaiting).exhausted
-    assert exams.exams_pending(awaiting) == ["The theory exam booked for March 24, 2031 has no result yet."]
+    assert exams.exams_pending(awaiting) == ["The theory exam booked for 24 March 2031 has no result yet."]
     exam_result_record(booking_id=retake.pk, officer=officer, exam="theory", score=50)
     progress = exams.exam_progress(awaiting)
     # One retake is left on paper, but the window is closed: the exam is exhausted.
@@ -221,7 +221,7 @@ def test_the_window_closes_after_working_day_14_without_a_retake(
     traveller.move_to(at(day_14, 23))
     assert exams.allowed_exam_kinds(awaiting) == (THEORY,)
     assert exams.exams_pending(awaiting) == [
-        "The applicant may still retake the theory exam (2 retakes left, until March 21, 2031)."
+        "The applicant may still retake the theory exam (2 retakes left, until 21 March 2031)."
     ]
     traveller.move_to(at(day_14 + dt.timedelta(days=3), 0))  # Monday 24 March: working day 15
     assert exams.allowed_exam_kinds(awaiting) == ()
@@ -243,6 +243,40 @@ def test_a_no_show_is_no_attempt(
     progress = exams.exam_progress(awaiting)
     assert (progress.theory_attempts, progress.theory.no_shows, progress.retake_deadline) == (0, 1, None)
     assert exams.allowed_exam_kinds(awaiting) == (THEORY,)
+
+
+@pytest.mark.parametrize("outcome", ["pass", "fail"])
+def test_the_core_attendance_form_cannot_pass_or_fail_an_exam(
+    traveller: Any, awaiting: Application, officer: User, samsat: Office, client: Client, outcome: str
+) -> None:
+    """Attended with a plain pass/fail (the core's form) would skip the theory score and its pass
+    mark: refused, nothing written; the exam's own result form records it."""
+    traveller.move_to(at(FAIL_DAY - dt.timedelta(days=1), 8))
+    booking = booking_create(
+        application_id=awaiting.pk,
+        slot_id=slot(samsat, officer, THEORY, at(FAIL_DAY)).pk,
+        citizen=awaiting.applicant,
+    )
+    traveller.move_to(at(FAIL_DAY, 10))
+    with pytest.raises(BookingRefused) as refusal:
+        booking_record_attendance(booking_id=booking.pk, officer=officer, attended=True, outcome=outcome)
+    assert refusal.value.code == "use_exam_result"
+    booking.refresh_from_db()
+    assert (booking.state, booking.outcome) == (Booking.State.BOOKED, "")
+    assert exams.exam_progress(awaiting).theory_attempts == 0
+
+    # Through the review page: the error next to the form, and the score still to record.
+    sign_in_with_mfa(client, officer)
+    response = client.post(
+        f"/staf/antrean/{awaiting.public_id}/hadir/",
+        {"booking": str(booking.public_id), "attended": "yes", "outcome": outcome, "notes": ""},
+    )
+    assert response.status_code == 200
+    assert "Record the result of an exam in the Exams panel" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.BOOKED
+    exam_result_record(booking_id=booking.pk, officer=officer, exam="theory", score=82)
+    assert exams.exam_progress(awaiting).theory_passed
 
 
 # --- theory first, then practical ---------------------------------------------------------
