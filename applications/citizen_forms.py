@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from applications import uploads
 from applications.forms import NOTE_MAX_LENGTH
 from applications.models import Application, Attachment
-from applications.registry import DOCUMENT_KINDS, DeliveryChoice, DetailsForm, ServiceDefinition
+from applications.registry import (
+    DOCUMENT_KINDS,
+    DeliveryChoice,
+    DetailsForm,
+    ServiceDefinition,
+    label_in_sentence,
+)
 from applications.services import MAX_SUPPORTING_ATTACHMENTS
 from korlantas.forms import PortalFormMixin
 from offices.models import Office
@@ -149,6 +155,11 @@ def upload_rules(kind: str) -> str:
     return rules
 
 
+def document_in_sentence(kind: str) -> str:
+    """A document kind's label inside a sentence ("Upload the KTP scan", "Upload the photo")."""
+    return label_in_sentence(DOCUMENT_KINDS[kind])
+
+
 class UploadForm(PortalFormMixin, forms.Form):
     """One file of one kind. The page shows one such form per kind it offers; the hidden
     ``kind`` says which one was posted."""
@@ -163,8 +174,10 @@ class UploadForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.document_kind = kind
         self.document_label = DOCUMENT_KINDS[kind]
+        self.document_in_sentence = document_in_sentence(kind)
         field = self.fields["file"]
-        field.label = gettext("Choose a file: %(document)s") % {"document": str(DOCUMENT_KINDS[kind]).lower()}
+        # After the colon the label stands alone: as written ("Choose a file: KTP scan").
+        field.label = gettext("Choose a file: %(document)s") % {"document": str(self.document_label)}
         field.help_text = upload_rules(kind)
         field.widget.attrs["accept"] = upload_accept(kind)
 

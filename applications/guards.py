@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from applications.models import Application, Attachment, Booking, RevisionRequest, StatusChange
 from applications.reasons import RejectionReason
-from applications.registry import ServiceDefinition, revisable_documents, revisable_fields
+from applications.registry import ServiceDefinition, label_in_sentence, revisable_documents, revisable_fields
 from applications.uploads import PHOTO_MIN_HEIGHT, PHOTO_MIN_WIDTH
 from korlantas.lib import clock
 from offices.models import Office
@@ -105,7 +105,7 @@ def required_documents(context: GuardContext) -> list[Reason]:
     present = set(Attachment.objects.filter(application=context.application).values_list("kind", flat=True))
     labels = dict(Attachment.Kind.choices)
     return [
-        _("Upload the %(document)s.") % {"document": str(labels[kind]).lower()}
+        _("Upload the %(document)s.") % {"document": label_in_sentence(labels[kind])}
         for kind in context.service.required_documents
         if kind not in present
     ]
@@ -159,7 +159,7 @@ def only_flagged_items_changed(context: GuardContext) -> list[Reason]:
     for kind in request.documents:
         if kind not in request.changed_documents:
             reasons.append(
-                _("Upload a new %(document)s.") % {"document": str(labels.get(kind, kind)).lower()}
+                _("Upload a new %(document)s.") % {"document": label_in_sentence(labels.get(kind, kind))}
             )
     fields_answered = set(request.fields) & set(request.changed_fields) or context.note.strip()
     if request.fields and not fields_answered:

@@ -277,6 +277,17 @@ DOCUMENT_KINDS = {
 }
 
 
+def label_in_sentence(label: str | Promise) -> str:
+    """A label (a document kind's, in the active language) inside a sentence: as written, but
+    for a capital first letter that starts an ordinary word ("Photo" -> "photo", "Pindaian
+    e-KTP" -> "pindaian e-KTP"); a label that starts with an acronym stays as it is ("KTP scan",
+    "BPKB …"), and so does every acronym inside one ("photo of the damaged BPKB")."""
+    text = str(label)
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def revisable_fields(service: ServiceDefinition) -> list[tuple[str, str | Promise]]:
     """The fields an officer can flag: those of the service's details form."""
     if service.details_form is None:

@@ -7,10 +7,11 @@ class LicensingConfig(AppConfig):
     verbose_name = _("Driving licences (SIM)")
 
     def ready(self) -> None:
-        from licensing import card, exams, reminders, rules, services_registry
+        from licensing import card, exam_citizen, exams, reminders, rules, services_registry
 
         rules.register()
         exams.register()
+        exam_citizen.register()
         card.register()
         services_registry.register()
         reminders.register()

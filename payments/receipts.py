@@ -132,7 +132,7 @@ PAYMENT_RECEIPT = DocumentKind(
     template_name="documents/pdf/payment_receipt.html",
     page_size="A4",
     context=receipt_context,
-    template_version="1",
+    template_version="2",
     verification_fields=receipt_verification_fields,
     stylesheets=("documents/print.css", "documents/payment_receipt.css"),
 )

@@ -55,6 +55,7 @@ from applications.registry import (
     DetailsForm,
     Guard,
     ServiceDefinition,
+    label_in_sentence,
     no_rule,
     register_service,
 )
@@ -157,7 +158,7 @@ def missing_documents(reason: str, present: dict[str, int]) -> list[Reason]:
     labels = dict(Attachment.Kind.choices)
 
     def upload(kind: str) -> Reason:
-        return _("Upload the %(document)s.") % {"document": str(labels[kind]).lower()}
+        return _("Upload the %(document)s.") % {"document": label_in_sentence(labels[kind])}
 
     missing: list[Reason] = []
     if reason == BpkbReplacementApplication.Reason.DAMAGED:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.core import ratelimit
+from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -35,6 +36,7 @@ from applications.citizen_forms import (
     SubmitForm,
     UploadForm,
     details_form_for,
+    document_in_sentence,
     upload_kinds_for,
 )
 from applications.guards import open_revision_request
@@ -401,7 +403,7 @@ def draft_documents(request: AuthenticatedHttpRequest, public_id: uuid.UUID) -> 
             else:
                 messages.success(
                     request,
-                    _("The %(document)s is uploaded.") % {"document": str(DOCUMENT_KINDS[kind]).lower()},
+                    _("The %(document)s is uploaded.") % {"document": document_in_sentence(kind)},
                 )
                 return redirect("applications:documents", public_id=application.public_id)
     attachments = list(selectors.attachments_of(application=application))
@@ -426,9 +428,29 @@ def _details_summary(details: DetailsForm | None) -> list[tuple[Any, Any]]:
     """The service's fields and their stored values, for the summary before submitting."""
     if details is None:
         return []
-    return [
-        (field.label, shown_value(details.initial.get(name, ""))) for name, field in details.fields.items()
-    ]
+    rows: list[tuple[Any, Any]] = []
+    for name, field in details.fields.items():
+        value = details.initial.get(name, "")
+        # A plain choice shows its label, as on the officer's review page ("Transfer code from the
+        # seller", not "code"); a model choice is left alone (a query per field).
+        if (
+            isinstance(field, forms.ChoiceField)
+            and not isinstance(field, forms.ModelChoiceField)
+            and value not in (None, "")
+        ):
+            value = dict(_choice_pairs(field.choices)).get(str(value), value)
+        rows.append((field.label, shown_value(value)))
+    return rows
+
+
+def _choice_pairs(choices: Any) -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = []
+    for key, label in choices:
+        if isinstance(label, list | tuple):
+            pairs.extend((str(inner), inner_label) for inner, inner_label in label)
+        else:
+            pairs.append((str(key), label))
+    return pairs
 
 
 @require_http_methods(["GET", "POST"])

@@ -161,3 +161,15 @@ def test_claimed_nik_opens_a_dispute_without_revealing_the_other_account(client:
     dispute = IdentityDispute.objects.get()
     assert set(dispute.claimants.all()) == {first, mine}
     assert AuditEvent.objects.filter(action="identity.dispute_opened").count() == 1
+
+
+@pytest.mark.parametrize("typed", ["1990-07-05", "05/07/1990", "05-07-1990", "5 July 1990"])
+def test_an_english_birth_date_is_read_day_first(citizen: Client, typed: str) -> None:
+    """The NIK says 5 July 1990: a day-first date (as English pages show dates) matches it,
+    and so does the ISO date a date input posts."""
+    citizen.cookies["django_language"] = "en"
+    response = citizen.post(URL, form_data(birth_date=typed))
+    assert response.status_code == 302, response.context["form"].errors
+    assert str(CitizenProfile.objects.get().birth_date) == "1990-07-05"
+    # The edit form shows the stored date in the form its date input posts back.
+    assert 'value="1990-07-05"' in citizen.get(URL).content.decode()

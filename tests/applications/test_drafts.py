@@ -452,6 +452,38 @@ def test_uploading_a_photo(permit: ServiceDefinition, applicant: User, signed_in
 
 
 @pytest.mark.usefixtures("media_root")
+def test_document_names_keep_their_acronyms_in_the_upload_form_and_message(
+    permit: ServiceDefinition, applicant: User, signed_in: Client
+) -> None:
+    application = start_draft(applicant)
+    body = signed_in.get(url("documents", application)).content.decode()
+    assert "Choose a file: KTP scan" in body
+    assert "Upload the KTP scan" in body
+    assert "Upload the photo" in body  # an ordinary word is lower-cased inside the sentence
+    assert "ktp scan" not in body
+    response = signed_in.post(
+        url("documents", application),
+        {"kind": "ktp_scan", "file": upload(photo_bytes(), "ktp.jpg")},
+        follow=True,
+    )
+    assert "The KTP scan is uploaded." in response.content.decode()
+
+    signed_in.cookies["django_language"] = "id"
+    body = signed_in.get(url("documents", application)).content.decode()
+    assert "Pilih berkas: Pindaian e-KTP" in body
+    assert "Unggah pindaian e-KTP" in body
+    assert "Unggah pas foto" in body
+
+
+def test_a_label_inside_a_sentence_keeps_its_acronyms() -> None:
+    assert registry.label_in_sentence("KTP scan") == "KTP scan"
+    assert registry.label_in_sentence("Photo of the damaged BPKB") == "photo of the damaged BPKB"
+    assert registry.label_in_sentence("Pindaian e-KTP") == "pindaian e-KTP"
+    assert registry.label_in_sentence("SIM") == "SIM"
+    assert registry.label_in_sentence("") == ""
+
+
+@pytest.mark.usefixtures("media_root")
 def test_a_bad_photo_is_explained_at_once_with_every_problem(
     permit: ServiceDefinition, applicant: User, signed_in: Client
 ) -> None:

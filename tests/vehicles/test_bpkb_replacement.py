@@ -173,8 +173,8 @@ def test_lost_book_full_path_to_a_new_bpkb_and_its_e_bpkb(
     with pytest.raises(TransitionRefused) as refused:
         act(draft, "submit", siti, office=samsat)
     assert reasons(refused) == [
-        "Upload the police investigation report (bap).",
-        "Upload the statement that the bpkb is not pledged, or the lender's letter.",
+        "Upload the police investigation report (BAP).",
+        "Upload the statement that the BPKB is not pledged, or the lender's letter.",
         "Upload the proof of at least 2 newspaper announcements of the loss, one file each (1 uploaded).",
     ]
     assert not Bill.objects.filter(application=draft).exists()
@@ -268,7 +268,7 @@ def replace_damaged(
     assert BpkbReplacementApplication.objects.get(application=draft).pledged is False
     with pytest.raises(TransitionRefused) as refused:
         act(draft, "submit", user, office=samsat)
-    assert reasons(refused) == ["Upload the photo of the damaged bpkb."]
+    assert reasons(refused) == ["Upload the photo of the damaged BPKB."]
     attach(draft, user, "damaged_bpkb")
     application = act(draft, "submit", user, office=samsat)
     application = through_the_physical_check(application, user, samsat, samsat_officer, traveller)
