@@ -138,6 +138,11 @@ class LivePortal:
         return self.var_dir / "sms"
 
     @property
+    def template_log(self) -> Path:
+        """The names of the templates the portal's processes rendered, one a line."""
+        return self.root / "templates-rendered.txt"
+
+    @property
     def log_dir(self) -> Path:
         return self.root / "logs"
 
@@ -156,6 +161,11 @@ class LivePortal:
             CLOCK_OFFSET_SECONDS=str(self.clock_offset_seconds),
             # The portal's own log lines, not Python's buffering, decide what the log file shows.
             PYTHONUNBUFFERED="1",
+            # Each template rendered is named in a file (tests/e2e/instrument/sitecustomize.py).
+            PYTHONPATH=os.pathsep.join(
+                filter(None, [str(BASE_DIR / "tests" / "e2e" / "instrument"), os.environ.get("PYTHONPATH")])
+            ),
+            KORLANTAS_E2E_TEMPLATE_LOG=str(self.template_log),
         )
         # The e2e portal is not part of the pytest run's database and key naming.
         env.pop("KORLANTAS_TEST_RUN_ID", None)
