@@ -6,9 +6,12 @@
 
 Renders, in this one process:
 
-* ``--cards`` card-sized documents (85.6 × 54 mm, the future e-SIM: photo + QR code) through
-  the production path ``documents.rendering.document_pdf`` — template, QR code, fetcher,
-  cached fonts and stylesheets, WeasyPrint — plus the SHA-256 the service stores;
+* ``--cards`` e-SIM cards (85.6 × 54 mm, front and back: photo, QR code) through the
+  production path ``documents.rendering.document_pdf`` — template, QR code, fetcher, cached
+  fonts and stylesheets, WeasyPrint — plus the SHA-256 the service stores. The card is the
+  real ``sim_card`` kind's template, stylesheet and page size (``licensing.card.SIM_CARD``)
+  with an in-memory context of the same keys as ``licensing.card.sim_card_context`` and the
+  photo as its inline asset;
 * ``--proofs`` registration proofs (A4) the same way;
 * then the same HTML once more with a bare ``weasyprint.HTML(string=…).write_pdf()``: the
   stylesheets inlined in a ``<style>`` element and the images as ``data:`` URIs (what a naive
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import base64
 import cProfile
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -58,6 +62,8 @@ from documents import rendering  # noqa: E402
 from documents.models import IssuedDocument  # noqa: E402
 from documents.registration_proof import REGISTRATION_PROOF  # noqa: E402
 from documents.registry import DocumentKind, InlineAsset  # noqa: E402
+from licensing.card import PHOTO_ASSET, SIM_CARD, class_name, grouped_number  # noqa: E402
+from licensing.classes import class_description  # noqa: E402
 from offices.models import Office, Regency  # noqa: E402
 
 CARD_PHOTOS = 25
@@ -73,20 +79,20 @@ def _card_context(document: IssuedDocument) -> Mapping[str, Any]:
 
 
 def _card_assets(document: IssuedDocument) -> Mapping[str, InlineAsset]:
-    return {"photo": InlineAsset("image/jpeg", _card_photos[document.pk])}
+    return {PHOTO_ASSET: InlineAsset("image/jpeg", _card_photos[document.pk])}
 
 
-CARD = DocumentKind(
-    code="benchmark_card",
-    name="Benchmark card",
-    template_name="documents/pdf/sample_card.html",
-    page_size="85.6mm 54mm",
+# The real e-SIM card (template, stylesheet, page size, version); only its data and photo come
+# from memory instead of the database.
+CARD = dataclasses.replace(
+    SIM_CARD,
+    code="benchmark_sim_card",
     context=_card_context,
-    template_version="1",
     verification_fields=lambda document: [],
-    stylesheets=("documents/card.css",),
     assets=_card_assets,
 )
+# Classes in turn, so the cards differ as real ones do (one or two lines of what it covers).
+CARD_CLASSES = ("c", "a", "c1", "b1", "c", "a_umum", "b2_umum", "d")
 
 
 # --- test data ----------------------------------------------------------------------------
@@ -109,11 +115,19 @@ def make_cards(count: int) -> list[IssuedDocument]:
     photos = [passport_photo(seed) for seed in range(CARD_PHOTOS)]
     documents = []
     for index in range(1, count + 1):
+        sim_class = CARD_CLASSES[index % len(CARD_CLASSES)]
+        issued_on = dt.date(2026, 11, 28) - dt.timedelta(days=index % 365)
+        # The keys of licensing.card.sim_card_context (a national licence: 5 years).
         _card_data[index] = {
-            "card_title": "SIM C",
             "holder_name": f"BUDI SANTOSO {index}",
-            "document_number": f"1234-5678-{index:06d}",
-            "valid_until": dt.date(2031, 11, 28),
+            "international": False,
+            "class_code": class_name(sim_class),
+            "class_name": class_name(sim_class),
+            "covers": class_description(sim_class),
+            "number": grouped_number(f"3171{index:012d}"),
+            "issued_on": issued_on,
+            "expires_on": issued_on.replace(year=issued_on.year + 5),
+            "validity_years": 5,
             "office_name": "Satpas Polda Metro Jaya",
         }
         _card_photos[index] = photos[index % CARD_PHOTOS]
