@@ -39,6 +39,8 @@ test: $(VENV)/.dev-installed
 	$(TEST_ENV) $(BIN)/python scripts/check_test_services.py
 	@# The browser journeys (docs/e2e.md) need Debian's Chromium: installed here when missing and allowed.
 	bash scripts/ensure_chromium.sh
+	@# The card test looks at the e-SIM as an image (pdftoppm, Debian's poppler-utils).
+	bash scripts/ensure_package.sh pdftoppm poppler-utils test "the card test"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -65,8 +67,8 @@ pytest: $(VENV)/.dev-installed
 .PHONY: screenshots
 screenshots: $(VENV)/.dev-installed
 	$(TEST_ENV) $(BIN)/python scripts/check_test_services.py
-	bash scripts/ensure_chromium.sh
-	bash scripts/ensure_poppler.sh
+	bash scripts/ensure_chromium.sh screenshots
+	bash scripts/ensure_package.sh pdftoppm poppler-utils screenshots "the PDF pictures"
 	$(TEST_ENV) $(BIN)/python -m tests.e2e.screenshots
 
 messages: $(VENV)/.dev-installed
