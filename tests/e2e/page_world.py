@@ -143,20 +143,27 @@ def _vehicles(officer: Any, citizen: Any) -> tuple[Any, Any]:
     return vehicle, report.record
 
 
-def _scan(seed: int) -> Any:
-    """A JPEG of noise: each upload different (a file uploaded twice is a fraud signal)."""
+def _scan(seed: int, *, portrait: bool = False) -> Any:
+    """A JPEG different for each upload (a file uploaded twice is a fraud signal): a passport-style
+    portrait for photos (it is printed on the e-SIM of the screenshots), shapes for the rest."""
     import random
 
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image, ImageDraw
 
     rng = random.Random(seed)
-    image = Image.new("RGB", (600, 800), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
-    draw = ImageDraw.Draw(image)
-    for _shape in range(40):
-        x, y = rng.randrange(600), rng.randrange(800)
-        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
-        draw.rectangle((x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 200)), fill=colour)
+    if portrait:
+        image = Image.new("RGB", (600, 800), (40 + rng.randrange(20), 90 + rng.randrange(20), 170))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((180, 140, 420, 480), fill=(226, 188, 158))
+        draw.rectangle((120, 510, 480, 800), fill=(30 + rng.randrange(40), 40, 60))
+    else:
+        image = Image.new("RGB", (600, 800), (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        draw = ImageDraw.Draw(image)
+        for _shape in range(40):
+            x, y = rng.randrange(600), rng.randrange(800)
+            colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+            draw.rectangle((x, y, x + rng.randrange(20, 200), y + rng.randrange(20, 200)), fill=colour)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return SimpleUploadedFile(f"scan{seed}.jpg", out.getvalue(), content_type="image/jpeg")
@@ -218,7 +225,7 @@ def _renewal(citizen: Any, sim_class: str, number: str, satpas: Any, people: dic
             attachment_add(
                 application_id=application.pk,
                 kind=kind,
-                uploaded_file=_scan(seed + (10 if sim_class == "a" else 0)),
+                uploaded_file=_scan(seed + (10 if sim_class == "a" else 0), portrait=kind == "photo"),
                 actor=citizen,
             )
     officer = people["officer"]
@@ -301,7 +308,10 @@ def _sim_new(citizen: Any, sim_class: str, until: str, satpas: Any, people: dict
     for seed, kind in enumerate(("photo", "signature", "ktp_scan", "health_cert", "psych_result")):
         if not Attachment.objects.filter(application=application, kind=kind).exists():
             attachment_add(
-                application_id=application.pk, kind=kind, uploaded_file=_scan(base + seed), actor=citizen
+                application_id=application.pk,
+                kind=kind,
+                uploaded_file=_scan(base + seed, portrait=kind == "photo"),
+                actor=citizen,
             )
 
     def status() -> str:

@@ -139,6 +139,7 @@ def pages(shooter: Shooter, world: dict[str, Any]) -> None:
     sign_in(phone, world["citizen"], staff=False)
     shooter.shoot(phone, f"/warga/permohonan/{world['draft']}/dokumen/", "phone-citizen-documents.png")
     shooter.shoot(phone, f"/warga/permohonan/{world['sim_application']}/", "phone-citizen-application.png")
+    shooter.shoot(phone, f"/warga/tagihan/{world['bill']}/", "phone-citizen-bill.png")
 
     officer = shooter.page()
     sign_in(officer, SATPAS_OFFICER, staff=True)

@@ -182,7 +182,7 @@ def test_officer_asks_for_a_new_photo_and_nothing_is_paid_twice(  # type: ignore
     inputs = page.locator("main input[type=file]")
     assert inputs.count() == 1, [inputs.nth(i).get_attribute("id") for i in range(inputs.count())]
     check_phone(page, "documents, correction")
-    page.get_by_label(re.compile("^Choose a file: photo")).set_input_files(files["new_photo"])
+    page.get_by_label(re.compile("^Choose a file: photo", re.IGNORECASE)).set_input_files(files["new_photo"])
     page.get_by_role("button", name="Upload the photo").click()
     page.get_by_text("The photo is uploaded.").wait_for()
     assert "Photo — uploaded" in page.locator("main").inner_text()

@@ -267,6 +267,7 @@ def test_the_core_attendance_form_cannot_pass_or_fail_an_exam(
 
     # Through the review page: the error next to the form, and the score still to record.
     sign_in_with_mfa(client, officer)
+    client.cookies["django_language"] = "en"
     response = client.post(
         f"/staf/antrean/{awaiting.public_id}/hadir/",
         {"booking": str(booking.public_id), "attended": "yes", "outcome": outcome, "notes": ""},
