@@ -352,7 +352,7 @@ class MixedCitizen(_Base):
         )
         with self.client.post(
             documents_url,
-            data=body,  # type: ignore[arg-type]  # bytes: geventhttpclient sends them as they are
+            data=body,  # type: ignore[arg-type, unused-ignore]  # bytes (unused without locust installed): geventhttpclient sends them as they are
             headers={**headers, "Content-Type": content_type, "Referer": f"{self.host}{documents_url}"},
             name="upload a photo",
             allow_redirects=False,
