@@ -23,7 +23,6 @@ Running a stage twice adds nothing (each part looks for what it made before).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -50,21 +49,6 @@ QUEUED = (
 SLOT_LEAD = dt.timedelta(minutes=10)
 #: How far ``finish`` moves the clock: past the physical check's start.
 FINISH_OFFSET_SECONDS = 20 * 60
-
-
-def _photo(seed: int) -> Any:
-    """An upright ID photo (a face on a blue background), as tests/e2e/sim_steps.py draws it."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image, ImageDraw
-
-    width, height = 480, 600
-    image = Image.new("RGB", (width, height), (30, 80, 200 - seed))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((width * 0.3, height * 0.18, width * 0.7, height * 0.6), fill=(226, 188, 158))
-    draw.rectangle((width * 0.2, height * 0.63, width * 0.8, height), fill=(20, 20, 20 + seed))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=90)
-    return SimpleUploadedFile(f"foto{seed}.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def _pay(application: Any) -> None:
@@ -119,7 +103,7 @@ def _queued(citizen: Any, sim_class: str, satpas: Any, officer: Any, *, claim: b
         )
     for number, kind in enumerate(("photo", "signature", "ktp_scan", "health_cert", "psych_result")):
         if not Attachment.objects.filter(application=application, kind=kind).exists():
-            upload = _photo(seed) if kind == "photo" else page_world._scan(200 + 10 * seed + number)
+            upload = page_world._scan(200 + 10 * seed + number, portrait=kind == "photo")
             attachment_add(application_id=application.pk, kind=kind, uploaded_file=upload, actor=citizen)
 
     def status() -> str:
